@@ -1,0 +1,62 @@
+import {
+  allowedEvents,
+  type ProtocolRunEvent,
+  type ProtocolRunStatus,
+  protocolRunMachine,
+  type StepRunEvent,
+  type StepRunStatus,
+  stepRunMachine,
+} from '@tundra/core';
+
+/** What an operator can do to a run; each is one ProtocolRun machine event. */
+export const ProtocolAction = {
+  Pause: 'pause',
+  Resume: 'resume',
+  Replan: 'replan',
+  Cancel: 'cancel',
+} as const;
+export type ProtocolAction = (typeof ProtocolAction)[keyof typeof ProtocolAction];
+
+export const protocolActionEvent = {
+  pause: 'paused',
+  resume: 'resumed',
+  cancel: 'cancelled',
+  replan: 'replanned',
+} as const satisfies Record<ProtocolAction, ProtocolRunEvent>;
+
+/**
+ * What an operator can do to a step. `approve` and `retry` are StepRun machine events; `run` and `run_qa` enqueue
+ * work for a step that is waiting for it (they change no state, so they are checked here instead of by the table).
+ */
+export const StepAction = { Run: 'run', RunQa: 'run_qa', Approve: 'approve', Retry: 'retry' } as const;
+export type StepAction = (typeof StepAction)[keyof typeof StepAction];
+
+export const stepActionEvent = {
+  approve: 'approved',
+  retry: 'retried',
+} as const satisfies Partial<Record<StepAction, StepRunEvent>>;
+
+/** When `run` and `run_qa` may be asked for: the step's status, and the run's when it matters. */
+export const stepRequestRule = {
+  run: { stepStatus: 'pending', runStatus: 'running' },
+  run_qa: { stepStatus: 'needs_qa', runStatus: null },
+} as const satisfies Record<
+  'run' | 'run_qa',
+  { stepStatus: StepRunStatus; runStatus: ProtocolRunStatus | null }
+>;
+
+/** The actions the run's current state allows, derived from the machine table. */
+export function allowedProtocolActions(status: ProtocolRunStatus): ProtocolAction[] {
+  const events = allowedEvents(protocolRunMachine, status) as string[];
+  return Object.values(ProtocolAction).filter((action) => events.includes(protocolActionEvent[action]));
+}
+
+/** The actions a step allows, given its status and its run's. */
+export function allowedStepActions(status: StepRunStatus, runStatus: ProtocolRunStatus): StepAction[] {
+  const events = allowedEvents(stepRunMachine, status) as string[];
+  return Object.values(StepAction).filter((action) => {
+    if (action === 'approve' || action === 'retry') return events.includes(stepActionEvent[action]);
+    const rule = stepRequestRule[action];
+    return rule.stepStatus === status && (rule.runStatus === null || rule.runStatus === runStatus);
+  });
+}

@@ -1,0 +1,154 @@
+import {
+  Project,
+  ProjectId,
+  ProjectLimits,
+  ProjectSpec,
+  ProtocolRun,
+  ProtocolRunId,
+  ProtocolRunStatus,
+  RunEvent,
+  StatusMappingConfig,
+  StepRun,
+  StepRunId,
+  TaigaItemRef,
+} from '@tundra/core';
+import { z } from 'zod';
+
+/** The one error shape of every endpoint. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()),
+  }),
+});
+
+/** A Redis stream id (`<ms>-<seq>`): events and log lines page and resume by it. */
+export const StreamId = z.string().regex(/^\d+-\d+$/, 'a stream id such as 1700000000000-0');
+
+export const Pagination = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const StreamPage = z.object({
+  after: StreamId.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const ProjectParams = z.object({ id: ProjectId });
+export const ProtocolParams = z.object({ id: ProtocolRunId });
+export const StepParams = z.object({ id: StepRunId });
+
+const defaultLimits: ProjectLimits = { concurrentRuns: 1, stepTimeoutSeconds: 3600, maxAttempts: 3 };
+
+/** A Taiga project named by its id, its slug, or both; registration fills in the other from Taiga. */
+export const TaigaProjectInput = z
+  .object({
+    projectId: z.number().int().positive().optional(),
+    projectSlug: z.string().min(1).max(100).optional(),
+    webhookSecretRef: ProjectSpec.shape.taiga.shape.webhookSecretRef,
+  })
+  .refine((taiga) => taiga.projectId !== undefined || taiga.projectSlug !== undefined, {
+    message: 'name the Taiga project by projectId or projectSlug',
+    path: ['projectId'],
+  });
+export type TaigaProjectInput = z.infer<typeof TaigaProjectInput>;
+
+/** What `POST /projects` takes: a ProjectSpec, with defaults for what most projects leave alone. */
+export const ProjectInput = ProjectSpec.extend({
+  taiga: TaigaProjectInput,
+  statusMapping: StatusMappingConfig.default({ preset: 'taiga-default' }),
+  planEngine: ProjectSpec.shape.planEngine.default({ kind: 'taiga-tasks' }),
+  waitForMerge: z.boolean().default(false),
+  limits: ProjectLimits.default(defaultLimits),
+});
+export type ProjectInput = z.infer<typeof ProjectInput>;
+
+/** What `PATCH /projects/{id}` takes: any top-level fields of the spec, each replacing the stored one whole. */
+export const ProjectPatch = ProjectSpec.omit({ id: true })
+  .extend({ taiga: TaigaProjectInput })
+  .partial()
+  .strict();
+export type ProjectPatch = z.infer<typeof ProjectPatch>;
+
+export const ProjectBody = z.object({ project: Project });
+
+export const TaigaLinks = z.object({
+  /** The Taiga web page of the item, when TUNDRA_TAIGA_WEB_URL is set. */
+  taigaItem: z.string().nullable(),
+});
+export const StepLinks = z.object({
+  /** The Taiga API resource of the step's task, when TUNDRA_TAIGA_URL is set and the step has a task. */
+  taigaTask: z.string().nullable(),
+});
+
+export const ProtocolWithLinks = ProtocolRun.extend({ links: TaigaLinks });
+export const StepWithLinks = StepRun.extend({ links: StepLinks });
+
+export const ProtocolListQuery = Pagination.extend({
+  status: z.enum(Object.values(ProtocolRunStatus)).optional(),
+});
+
+export const ProtocolList = z.object({
+  protocols: z.array(ProtocolRun),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+
+export const ProtocolDetail = z.object({ protocol: ProtocolWithLinks, steps: z.array(StepWithLinks) });
+
+export const EventPage = z.object({
+  events: z.array(RunEvent),
+  /** Pass as `after` to get the next page; null when this page was the last. */
+  next: StreamId.nullable(),
+});
+
+export const LogLine = z.object({
+  id: StreamId,
+  stream: z.enum(['stdout', 'stderr']),
+  line: z.string(),
+  at: z.string(),
+});
+export type LogLine = z.infer<typeof LogLine>;
+export const LogPage = z.object({ lines: z.array(LogLine), next: StreamId.nullable() });
+
+/** Every action takes an optional reason (recorded in the event stream) and an optional expected version. */
+export const ActionBody = z
+  .object({
+    reason: z.string().min(1).max(2000).optional(),
+    /** Refuse the action (409 CONFLICT) unless the record is still at this version. */
+    expectedVersion: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .default({});
+
+export const StartRunBody = z
+  .object({
+    projectId: ProjectId,
+    /** The item's ref, the number people see on the board (`#42`). */
+    ref: z.number().int().positive(),
+    reason: z.string().min(1).max(2000).optional(),
+  })
+  .strict();
+
+export const StartRunAccepted = z.object({
+  status: z.literal('accepted'),
+  jobId: z.string(),
+  projectId: ProjectId,
+  taigaItem: TaigaItemRef,
+});
+export const StartRunExisting = z.object({ status: z.literal('active'), protocol: ProtocolRun });
+
+export const ActionResult = z.object({
+  /** The action's transition event; for `run`/`run_qa`, the audit event that recorded the request. */
+  eventId: z.string(),
+  replayed: z.boolean(),
+});
+export const ProtocolActionResult = ActionResult.extend({ protocol: ProtocolRun });
+export const StepActionResult = ActionResult.extend({
+  step: StepRun,
+  /** The job enqueued by `run` and `run_qa`. */
+  jobId: z.string().nullable(),
+});

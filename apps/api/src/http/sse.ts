@@ -1,0 +1,127 @@
+import type { Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { ApiError, ApiErrorCode } from '../errors.js';
+import { StreamId } from './schemas.js';
+
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: unknown;
+}
+
+/** A Redis stream served as Server-Sent Events. */
+export interface SseSource {
+  /** The stream whose new entries wake the reader. */
+  key: string;
+  /** The entries after `after` (exclusive; from the start when absent), as events, oldest first. */
+  read(after: string | undefined): Promise<SseEvent[]>;
+}
+
+export interface SseHubOptions {
+  redis: Redis;
+  logger: Logger;
+  registry: Registry;
+  /** Longest silence before a heartbeat comment keeps proxies from closing the connection. */
+  heartbeatMs: number;
+}
+
+/** Where a client resumes: `Last-Event-ID` (what EventSource sends on reconnect), else `?after=`. */
+export function resumePoint(req: Request): string | undefined {
+  const header = req.get('last-event-id');
+  const query = typeof req.query.after === 'string' ? req.query.after : undefined;
+  const value = header ?? query;
+  if (value === undefined || value === '') return undefined;
+  if (!StreamId.safeParse(value).success) {
+    throw new ApiError(
+      ApiErrorCode.ValidationFailed,
+      `invalid request: Last-Event-ID: ${value} is not a stream id`,
+      {
+        issues: [
+          { location: 'headers', path: 'last-event-id', message: 'a stream id such as 1700000000000-0' },
+        ],
+      },
+    );
+  }
+  return value;
+}
+
+function format(event: SseEvent): string {
+  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/**
+ * Serves live tails. Each client gets its own Redis connection for XREAD BLOCK (a blocked connection can serve
+ * nobody else) which is closed when the client goes or the API shuts down. The stream is durable, so a client
+ * that reconnects with the last id it saw misses nothing and sees nothing twice.
+ */
+export class SseHub {
+  private readonly clients = new Set<() => void>();
+  private readonly connections: Gauge;
+
+  constructor(private readonly options: SseHubOptions) {
+    this.connections = new Gauge({
+      name: 'tundra_api_sse_connections',
+      help: 'Open Server-Sent Events connections (live tails).',
+      registers: [options.registry],
+    });
+  }
+
+  async serve(res: Response, source: SseSource, after: string | undefined): Promise<void> {
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(': connected\n\n');
+    const reader = this.options.redis.duplicate({ lazyConnect: true, connectionName: 'api-sse' });
+    reader.on('error', (error) => this.options.logger.debug({ err: error }, 'sse reader connection error'));
+    let open = true;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      this.clients.delete(close);
+      this.connections.dec();
+      reader.disconnect();
+      res.end();
+    };
+    this.clients.add(close);
+    this.connections.inc();
+    res.on('close', close);
+    let cursor = after;
+    try {
+      await reader.connect();
+      while (open) {
+        const events = await source.read(cursor);
+        for (const event of events) {
+          res.write(format(event));
+          cursor = event.id;
+        }
+        if (events.length > 0) continue;
+        // Blocks until the stream has an entry after the cursor; a null reply means it stayed quiet.
+        const reply = await reader.xread(
+          'COUNT',
+          1,
+          'BLOCK',
+          this.options.heartbeatMs,
+          'STREAMS',
+          source.key,
+          cursor ?? '0-0',
+        );
+        if (reply === null && open) res.write(': heartbeat\n\n');
+      }
+    } catch (error) {
+      if (open) this.options.logger.warn({ err: error, stream: source.key }, 'live tail failed');
+    } finally {
+      close();
+    }
+  }
+
+  /** Ends every live tail (on shutdown, so the server can close). */
+  closeAll(): void {
+    for (const close of [...this.clients]) close();
+  }
+}

@@ -1,0 +1,15 @@
+import { createKeys } from '@tundra/core/server';
+
+/**
+ * The Redis keys the API writes or reads beyond the core store's (step logs are the core's `stepLog`), built from
+ * the same prefix.
+ */
+export function createApiKeys(prefix: string) {
+  const core = createKeys(prefix);
+  return {
+    ...core,
+    /** Hash: SHA-256 (hex) of a project token → JSON `{name, createdAt}`. Only the hash is ever stored. */
+    projectTokens: (projectId: string) => `${core.project(projectId)}:api-tokens`,
+  } as const;
+}
+export type ApiKeys = ReturnType<typeof createApiKeys>;

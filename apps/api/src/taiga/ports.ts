@@ -1,0 +1,34 @@
+import type { Project, StatusMappingConfig, TaigaItemRef, TriggerRule } from '@tundra/core';
+
+/** One thing wrong with a project's Taiga settings, named precisely enough to fix. */
+export interface TaigaProblem {
+  /** e.g. `project_not_found`, `project_mismatch`, `bot_not_member`, `status_missing`, `trigger_status_missing`. */
+  code: string;
+  /** The spec field at fault, e.g. `taiga.projectSlug`, `statusMapping.task.running`. */
+  field: string;
+  message: string;
+}
+
+export interface ProjectCheckInput {
+  id: string;
+  taiga: { projectId?: number | undefined; projectSlug?: string | undefined };
+  trigger: TriggerRule;
+  statusMapping: StatusMappingConfig;
+}
+
+export type ProjectCheckResult =
+  | { ok: true; taiga: { projectId: number; projectSlug: string } }
+  | { ok: false; problems: TaigaProblem[] };
+
+/**
+ * Checks a project's settings against Taiga before they are saved: the project exists, the bot is a member, and
+ * every status the mapping and the trigger rule name exists. Throws only when Taiga cannot be asked.
+ */
+export interface ProjectValidator {
+  check(input: ProjectCheckInput): Promise<ProjectCheckResult>;
+}
+
+/** Finds a user story or task of the project by the ref people see on the board. */
+export interface TaigaItemResolver {
+  resolve(project: Project, ref: number): Promise<(TaigaItemRef & { subject: string }) | null>;
+}

@@ -1,0 +1,115 @@
+import { StatusMappingError } from '@tundra/core';
+import { type TaigaClient, TaigaNotFoundError, type TaigaProject, verifyProjectMapping } from '@tundra/taiga';
+import type { ProjectCheckInput, ProjectValidator, TaigaItemResolver, TaigaProblem } from './ports.js';
+
+type ValidatorClient = Pick<
+  TaigaClient,
+  'me' | 'getProject' | 'getProjectBySlug' | 'listTaskStatuses' | 'listUserStoryStatuses'
+>;
+
+async function findProject(
+  client: ValidatorClient,
+  taiga: ProjectCheckInput['taiga'],
+): Promise<TaigaProject | TaigaProblem> {
+  try {
+    return taiga.projectId !== undefined
+      ? await client.getProject(taiga.projectId)
+      : await client.getProjectBySlug(taiga.projectSlug!);
+  } catch (error) {
+    if (!(error instanceof TaigaNotFoundError)) throw error;
+    const byId = taiga.projectId !== undefined;
+    return {
+      code: 'project_not_found',
+      field: byId ? 'taiga.projectId' : 'taiga.projectSlug',
+      message: byId
+        ? `Taiga has no project with id ${taiga.projectId} that the bot user can see`
+        : `Taiga has no project with slug '${taiga.projectSlug}' that the bot user can see`,
+    };
+  }
+}
+
+/**
+ * Checks a project's settings against the live Taiga project through the Taiga client: the project exists (by id
+ * or slug, and both agree when both are given), the bot user is a member, the status mapping's slugs exist
+ * (`verifyProjectMapping`), and every trigger status exists among the user story or task statuses.
+ */
+export function createTaigaProjectValidator(client: ValidatorClient): ProjectValidator {
+  return {
+    async check(input) {
+      const found = await findProject(client, input.taiga);
+      if ('code' in found) return { ok: false, problems: [found] };
+      const project = found;
+      const problems: TaigaProblem[] = [];
+      if (input.taiga.projectSlug !== undefined && input.taiga.projectSlug !== project.slug) {
+        problems.push({
+          code: 'project_mismatch',
+          field: 'taiga.projectSlug',
+          message: `Taiga project ${project.id} has slug '${project.slug}', not '${input.taiga.projectSlug}'`,
+        });
+      }
+      const bot = await client.me();
+      if (!project.members.some((member) => member.id === bot.id)) {
+        problems.push({
+          code: 'bot_not_member',
+          field: 'taiga',
+          message: `the bot user '${bot.username}' is not a member of Taiga project '${project.slug}': add it to the project`,
+        });
+      }
+      try {
+        await verifyProjectMapping(client, {
+          id: input.id,
+          taiga: { projectId: project.id, projectSlug: project.slug, webhookSecretRef: 'UNUSED' },
+          statusMapping: input.statusMapping,
+        });
+      } catch (error) {
+        if (!(error instanceof StatusMappingError)) throw error;
+        for (const problem of error.problems) {
+          problems.push({
+            code: 'status_missing',
+            field: `statusMapping.${problem.kind}`,
+            message: problem.message,
+          });
+        }
+      }
+      const [taskStatuses, storyStatuses] = await Promise.all([
+        client.listTaskStatuses(project.id),
+        client.listUserStoryStatuses(project.id),
+      ]);
+      const known = new Set([...taskStatuses, ...storyStatuses].map((status) => status.slug));
+      input.trigger.statusSlugs.forEach((slug, index) => {
+        if (known.has(slug)) return;
+        problems.push({
+          code: 'trigger_status_missing',
+          field: `trigger.statusSlugs.${index}`,
+          message: `the trigger status '${slug}' is neither a user story nor a task status of Taiga project '${project.slug}'; it has: ${[...known].join(', ')}`,
+        });
+      });
+      return problems.length > 0
+        ? { ok: false, problems }
+        : { ok: true, taiga: { projectId: project.id, projectSlug: project.slug } };
+    },
+  };
+}
+
+/** Finds the user story with the ref, else the task with it (refs are unique across a project's items). */
+export function createTaigaItemResolver(
+  client: Pick<TaigaClient, 'getUserStoryByRef' | 'getTaskByRef'>,
+): TaigaItemResolver {
+  const orNull = async <T>(lookup: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await lookup();
+    } catch (error) {
+      if (error instanceof TaigaNotFoundError) return null;
+      throw error;
+    }
+  };
+  return {
+    async resolve(project, ref) {
+      const projectId = project.taiga.projectId;
+      const story = await orNull(() => client.getUserStoryByRef(projectId, ref));
+      if (story) return { type: 'userstory', id: story.id, ref: story.ref, subject: story.subject };
+      const task = await orNull(() => client.getTaskByRef(projectId, ref));
+      return task ? { type: 'task', id: task.id, ref: task.ref, subject: task.subject } : null;
+    },
+  };
+}

@@ -1,0 +1,263 @@
+import { QueueName } from '@tundra/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, startHarness } from './harness.js';
+
+let h: ApiHarness;
+let alphaToken: string;
+beforeAll(async () => {
+  h = await startHarness();
+  await h.putProject({
+    id: 'alpha',
+    taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+  });
+  await h.putProject({ id: 'beta' });
+  alphaToken = await h.projectToken('alpha');
+});
+afterAll(async () => h.stop());
+
+const key = (value: string) => ({ 'idempotency-key': value });
+
+describe('GET /projects/{id}/protocols', () => {
+  it('pages runs newest first and filters by status', async () => {
+    await h.putProject({ id: 'listing' });
+    const first = await h.runningRun('listing', 1);
+    const second = await h.runningRun('listing', 1);
+    await h.request('POST', `/protocols/${first.run.id}/actions/pause`, { headers: key('list-pause') });
+    const page = await h.request('GET', '/projects/listing/protocols?limit=1');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ total: 2, offset: 0, limit: 1 });
+    expect(page.body.protocols.map((r: { id: string }) => r.id)).toEqual([second.run.id]);
+    const next = await h.request('GET', '/projects/listing/protocols?limit=1&offset=1');
+    expect(next.body.protocols.map((r: { id: string }) => r.id)).toEqual([first.run.id]);
+    const paused = await h.request('GET', '/projects/listing/protocols?status=paused');
+    expect(paused.body.protocols.map((r: { id: string }) => r.id)).toEqual([first.run.id]);
+    const bad = await h.request('GET', '/projects/listing/protocols?status=sleeping');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0]).toMatchObject({ location: 'query', path: 'status' });
+    expect((await h.request('GET', '/projects/listing/protocols', { token: null })).status).toBe(401);
+    expect((await h.request('GET', '/projects/listing/protocols', { projectToken: alphaToken })).status).toBe(
+      404,
+    );
+  });
+});
+
+describe('GET /protocols/{id}', () => {
+  it('shows the run with its steps and Taiga links', async () => {
+    const { run, steps } = await h.runningRun('alpha', 2);
+    const shown = await h.request('GET', `/protocols/${run.id}`, { projectToken: alphaToken });
+    expect(shown.status).toBe(200);
+    expect(shown.body.protocol).toMatchObject({
+      id: run.id,
+      status: 'running',
+      links: {
+        taigaItem: `https://taiga.example.com/project/${h.seed.project.slug}/us/${run.taigaItem.ref}`,
+      },
+    });
+    expect(shown.body.steps.map((s: { id: string }) => s.id)).toEqual(steps.map((s) => s.id));
+    expect(shown.body.steps[0].links.taigaTask).toBe(`${h.taiga.url}/api/v1/tasks/${steps[0]!.taigaTaskId}`);
+  });
+
+  it('answers 404 to another project token, 400 to a malformed id, 401 without a token', async () => {
+    const { run } = await h.runningRun('beta', 1);
+    const hidden = await h.request('GET', `/protocols/${run.id}`, { projectToken: alphaToken });
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.code).toBe('NOT_FOUND');
+    expect((await h.request('GET', '/protocols/run_doesnotexist')).status).toBe(404);
+    expect((await h.request('GET', '/protocols/not-a-run')).status).toBe(400);
+    expect((await h.request('GET', `/protocols/${run.id}`, { token: null })).status).toBe(401);
+  });
+});
+
+describe('GET /protocols/{id}/events', () => {
+  it('pages the event stream by stream id', async () => {
+    const { run } = await h.runningRun('alpha', 1);
+    const first = await h.request('GET', `/protocols/${run.id}/events?limit=3`);
+    expect(first.status).toBe(200);
+    expect(first.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'protocol_run.created',
+      'protocol_run.plan_started',
+      'protocol_run.plan_stored',
+    ]);
+    expect(first.body.next).toBe(first.body.events[2].id);
+    const rest = await h.request('GET', `/protocols/${run.id}/events?after=${first.body.next}`);
+    expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'protocol_run.plan_ready',
+      'protocol_run.run_started',
+    ]);
+    expect(rest.body.next).toBeNull();
+    const bad = await h.request('GET', `/protocols/${run.id}/events?after=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0].path).toBe('after');
+    const { run: other } = await h.runningRun('beta', 1);
+    expect(
+      (await h.request('GET', `/protocols/${other.id}/events`, { projectToken: alphaToken })).status,
+    ).toBe(404);
+    expect((await h.request('GET', `/protocols/${run.id}/events`, { token: 'nope' })).status).toBe(401);
+  });
+});
+
+describe('POST /protocols', () => {
+  it('resolves the ref in Taiga and enqueues the start once per idempotency key', async () => {
+    const body = { projectId: 'alpha', ref: h.seed.story.ref, reason: 'demo' };
+    const accepted = await h.request('POST', '/protocols', { body, headers: key('start-1') });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({
+      status: 'accepted',
+      projectId: 'alpha',
+      taigaItem: { type: 'userstory', id: h.seed.story.id, ref: h.seed.story.ref },
+    });
+    const again = await h.request('POST', '/protocols', { body, headers: key('start-1') });
+    expect(again.body.jobId).toBe(accepted.body.jobId);
+    const job = await h.queues.queue(QueueName.Plan).getJob(accepted.body.jobId);
+    expect(job?.name).toBe('run.start');
+    expect(job?.data).toMatchObject({
+      projectId: 'alpha',
+      taigaItem: accepted.body.taigaItem,
+      sourceEventId: null,
+      // The audit trail: the planner records this actor and reason on the run's first event.
+      requestedBy: { actor: { kind: 'operator', name: 'admin' }, reason: 'demo' },
+    });
+    const starts = (await h.queues.queue(QueueName.Plan).getJobs(['waiting'])).filter(
+      (j) => j.name === 'run.start',
+    );
+    expect(starts).toHaveLength(1);
+
+    const task = h.seed.tasks[0]!;
+    const forTask = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: task.ref },
+      headers: key('start-task'),
+    });
+    expect(forTask.body.taigaItem).toEqual({ type: 'task', id: task.id, ref: task.ref });
+  });
+
+  it('answers 200 with the active run when the item has one', async () => {
+    const created = await h.store.runs.createRun({
+      projectId: 'alpha',
+      taigaItem: { type: 'task', id: h.seed.tasks[1]!.id, ref: h.seed.tasks[1]!.ref },
+      title: 'task',
+      correlationId: 'c',
+      actor: { kind: 'system', name: 'test' },
+    });
+    const active = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: h.seed.tasks[1]!.ref },
+      headers: key('start-active'),
+    });
+    expect(active.status).toBe(200);
+    expect(active.body).toMatchObject({
+      status: 'active',
+      protocol: { id: created.kind === 'created' ? created.run.id : '' },
+    });
+  });
+
+  it('answers 404 for an unknown ref or another project, 400 without a key or a ref, 401 without a token', async () => {
+    const unknown = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: 9999 },
+      headers: key('start-unknown'),
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('TAIGA_ITEM_NOT_FOUND');
+    const noKey = await h.request('POST', '/protocols', { body: { projectId: 'alpha', ref: 1 } });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+    const noRef = await h.request('POST', '/protocols', { body: { projectId: 'alpha' }, headers: key('x') });
+    expect(noRef.status).toBe(400);
+    expect(noRef.body.error.details.issues[0].path).toBe('ref');
+    const other = await h.request('POST', '/protocols', {
+      projectToken: alphaToken,
+      body: { projectId: 'beta', ref: 1 },
+      headers: key('start-other'),
+    });
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('NOT_FOUND');
+    expect((await h.request('POST', '/protocols', { token: null, body: {}, headers: key('y') })).status).toBe(
+      401,
+    );
+  });
+});
+
+describe('POST /protocols/{id}/actions/{action}', () => {
+  it('applies the machine event, records who and why, and replays a repeated key', async () => {
+    const { run } = await h.runningRun('alpha', 1);
+    const paused = await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+      projectToken: alphaToken,
+      body: { reason: 'lunch' },
+      headers: key('pause-1'),
+    });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ replayed: false, protocol: { status: 'paused' } });
+    const replay = await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+      projectToken: alphaToken,
+      headers: key('pause-1'),
+    });
+    expect(replay.body).toMatchObject({
+      replayed: true,
+      eventId: paused.body.eventId,
+      protocol: { status: 'paused' },
+    });
+    const events = await h.store.events.readRun(run.id);
+    const pause = events.filter((e) => e.type === 'protocol_run.paused');
+    expect(pause).toHaveLength(1);
+    expect(pause[0]).toMatchObject({
+      id: paused.body.eventId,
+      actor: { kind: 'operator', name: expect.stringMatching(/^project:alpha\/t\d+$/) },
+      payload: { action: 'pause', reason: 'lunch' },
+    });
+    // Pausing a running run stops its engines: the dispatcher published the stop signal and a Taiga sync.
+    const sync = await h.queues.queue(QueueName.TaigaSync).getJob(`sync-${run.id}-${paused.body.eventId}`);
+    expect(sync?.name).toBe('taiga.sync');
+
+    const resumed = await h.request('POST', `/protocols/${run.id}/actions/resume`, {
+      headers: key('resume-1'),
+    });
+    expect(resumed.body.protocol.status).toBe('running');
+    const advance = await h.queues.queue(QueueName.Plan).getJob(`advance-${run.id}-${resumed.body.eventId}`);
+    expect(advance?.name).toBe('run.advance');
+  });
+
+  it('answers 409 with the state and the allowed actions when the machine forbids it', async () => {
+    const { run } = await h.runningRun('alpha', 1);
+    const refused = await h.request('POST', `/protocols/${run.id}/actions/replan`, {
+      headers: key('replan-1'),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toEqual({
+      code: 'ILLEGAL_TRANSITION',
+      message: 'cannot replan a protocol run that is running; allowed: pause, cancel',
+      details: { state: 'running', allowedActions: ['pause', 'cancel'] },
+    });
+    const stale = await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+      body: { expectedVersion: 1 },
+      headers: key('pause-stale'),
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('CONFLICT');
+    const cancelled = await h.request('POST', `/protocols/${run.id}/actions/cancel`, {
+      headers: key('cancel-1'),
+    });
+    expect(cancelled.body.protocol.status).toBe('cancelled');
+    const terminal = await h.request('POST', `/protocols/${run.id}/actions/resume`, {
+      headers: key('resume-x'),
+    });
+    expect(terminal.body.error.details).toEqual({ state: 'cancelled', allowedActions: [] });
+  });
+
+  it('answers 400 for an unknown action or a missing key, 404 across projects, 401 without a token', async () => {
+    const { run } = await h.runningRun('beta', 1);
+    const unknown = await h.request('POST', `/protocols/${run.id}/actions/explode`, { headers: key('a') });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details.issues[0]).toMatchObject({ location: 'params', path: 'action' });
+    expect((await h.request('POST', `/protocols/${run.id}/actions/pause`)).status).toBe(400);
+    const extra = await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+      body: { reason: '' },
+      headers: key('b'),
+    });
+    expect(extra.status).toBe(400);
+    const hidden = await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+      projectToken: alphaToken,
+      headers: key('c'),
+    });
+    expect(hidden.status).toBe(404);
+    expect((await h.request('POST', `/protocols/${run.id}/actions/pause`, { token: null })).status).toBe(401);
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('running');
+  });
+});

@@ -1,0 +1,36 @@
+import { type Keys, RedisLock } from '@tundra/core/server';
+import type { Redis } from 'ioredis';
+
+/**
+ * "A live executor works on this step": a lock with a TTL that the executor renews while the engine runs, held in
+ * this executor's name. A redelivered job that finds the step `running` but no lease knows its executor died.
+ */
+export class StepLeases {
+  private readonly lock: RedisLock;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    /** This executor's id, stored as the lease's value. */
+    private readonly holder: string,
+  ) {
+    this.lock = new RedisLock(redis);
+  }
+
+  /** Takes the lease if nobody holds it. */
+  async acquire(runId: string, stepId: string, leaseMs: number): Promise<boolean> {
+    return (await this.lock.acquire(this.keys.stepLease(runId, stepId), leaseMs, this.holder)) !== null;
+  }
+
+  async renew(runId: string, stepId: string, leaseMs: number): Promise<boolean> {
+    return this.lock.renew(this.keys.stepLease(runId, stepId), this.holder, leaseMs);
+  }
+
+  async release(runId: string, stepId: string): Promise<void> {
+    await this.lock.unlock(this.keys.stepLease(runId, stepId), this.holder);
+  }
+
+  async held(runId: string, stepId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.stepLease(runId, stepId))) === 1;
+  }
+}

@@ -1,0 +1,44 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Keys, LuaScript } from '@tundra/core/server';
+import type { Redis } from 'ioredis';
+
+const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
+
+/**
+ * The per-project limit on runs executing at once, kept in Redis so that every executor process honours it. A
+ * run holds its slot while one of its steps executes; the slot's lease is renewed while the step runs, so a slot
+ * of an executor that died frees itself.
+ */
+export class ProjectSlots {
+  private readonly acquireScript = new LuaScript('acquire-slot', luaDir);
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Takes or renews the run's slot; false when the project is at its limit. */
+  async acquire(input: {
+    projectId: string;
+    runId: string;
+    limit: number;
+    leaseMs: number;
+  }): Promise<boolean> {
+    const reply = await this.acquireScript.run(
+      this.redis,
+      [this.keys.projectSlots(input.projectId)],
+      [input.runId, input.limit, input.leaseMs],
+    );
+    return Number(reply) === 1;
+  }
+
+  async release(projectId: string, runId: string): Promise<void> {
+    await this.redis.zrem(this.keys.projectSlots(projectId), runId);
+  }
+
+  /** The runs holding a slot now (expired leases included until the next acquire drops them). */
+  holders(projectId: string): Promise<string[]> {
+    return this.redis.zrange(this.keys.projectSlots(projectId), 0, -1);
+  }
+}

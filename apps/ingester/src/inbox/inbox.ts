@@ -1,0 +1,156 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LuaScript, ScriptCode } from '@tundra/core/server';
+import type { Redis } from 'ioredis';
+import type { Source } from '../ingest/ingest-event.js';
+import type { IngestKeys } from './keys.js';
+
+const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
+
+/** The inbox's scripts, one per atomic operation, loaded once. */
+export function loadInboxScripts() {
+  return {
+    accept: new LuaScript('accept', luaDir),
+    claimPending: new LuaScript('claim-pending', luaDir),
+  } as const;
+}
+export type InboxScripts = ReturnType<typeof loadInboxScripts>;
+
+/** One accepted delivery as the inbox holds it: enough to verify, normalise and route it again. */
+export interface InboxEntry {
+  /** The stream entry id; also the event id the sender was answered with. */
+  id: string;
+  source: Source;
+  /** The project key of a Taiga webhook's URL; null for the other sources. */
+  projectKey: string | null;
+  receivedAt: string;
+  /** The headers needed to verify and route it again (signatures, event names, delivery ids; never tokens). */
+  headers: Record<string, string>;
+  /** The raw body, byte for byte (bodies are checked to be UTF-8 before they get here). */
+  body: string;
+  /** `type:id` of the Taiga item it concerns, for replays by item; null otherwise. */
+  item: string | null;
+  /** The entry this one replays, when an operator re-drove it. */
+  replayOf: string | null;
+}
+
+export interface InboxLimits {
+  dedupeTtlSeconds: number;
+  maxLen: number;
+  maxAgeMs: number;
+  /** How long after an accept a recovery may re-drive the entry if its jobs were not confirmed. */
+  recoveryGraceMs: number;
+}
+
+export type AcceptOutcome = { kind: 'accepted'; id: string } | { kind: 'duplicate'; id: string };
+
+const fieldNames = ['source', 'projectKey', 'receivedAt', 'headers', 'body', 'item', 'replayOf'] as const;
+
+function encode(entry: Omit<InboxEntry, 'id'>): string[] {
+  return [
+    'source',
+    entry.source,
+    'projectKey',
+    entry.projectKey ?? '',
+    'receivedAt',
+    entry.receivedAt,
+    'headers',
+    JSON.stringify(entry.headers),
+    'body',
+    entry.body,
+    'item',
+    entry.item ?? '',
+    'replayOf',
+    entry.replayOf ?? '',
+  ];
+}
+
+function decode(id: string, flat: string[]): InboxEntry {
+  const fields: Partial<Record<(typeof fieldNames)[number], string>> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as (typeof fieldNames)[number]] = flat[i + 1]!;
+  return {
+    id,
+    source: fields.source as Source,
+    projectKey: fields.projectKey || null,
+    receivedAt: fields.receivedAt ?? '',
+    headers: JSON.parse(fields.headers ?? '{}') as Record<string, string>,
+    body: fields.body ?? '',
+    item: fields.item || null,
+    replayOf: fields.replayOf || null,
+  };
+}
+
+/**
+ * The durable inbox: a Redis stream capped by age and length, a dedupe marker per delivery, and the set of entries
+ * whose jobs are not yet confirmed (what a crash between the accept and the enqueue leaves behind).
+ */
+export class Inbox {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: IngestKeys,
+    private readonly scripts: InboxScripts,
+    private readonly limits: InboxLimits,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Records a delivery, or reports the entry of its first delivery. `dedupe` null skips the check (replays).
+   * Resolves only once Redis has the entry: the sender is answered after this.
+   */
+  async accept(
+    entry: Omit<InboxEntry, 'id'>,
+    options: { dedupe: { scope: string; key: string } | null; causesJobs: boolean },
+  ): Promise<AcceptOutcome> {
+    const now = this.now().getTime();
+    const dedupeKey = options.dedupe
+      ? this.keys.dedupe(options.dedupe.scope, options.dedupe.key)
+      : this.keys.dedupe('-', '-');
+    const reply = await this.scripts.accept.run(
+      this.redis,
+      [dedupeKey, this.keys.inbox(), this.keys.pending()],
+      [
+        options.dedupe ? this.limits.dedupeTtlSeconds : 0,
+        options.causesJobs ? '1' : '0',
+        now + this.limits.recoveryGraceMs,
+        this.limits.maxLen,
+        Math.max(0, now - this.limits.maxAgeMs),
+        ...encode(entry),
+      ],
+    );
+    const id = String(reply[1]);
+    if (reply[0] === ScriptCode.Ok) return { kind: 'accepted', id };
+    if (reply[0] === ScriptCode.Exists) return { kind: 'duplicate', id };
+    throw new Error(`unexpected accept reply ${JSON.stringify(reply)}`);
+  }
+
+  /** Marks an entry's jobs as enqueued: a recovery will not re-drive it. */
+  async confirm(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.pending(), id);
+  }
+
+  /** Claims up to `count` entries whose jobs were never confirmed and whose grace has passed. */
+  async claimPending(count: number): Promise<string[]> {
+    const now = this.now().getTime();
+    const reply = await this.scripts.claimPending.run(
+      this.redis,
+      [this.keys.pending()],
+      [now, now + this.limits.recoveryGraceMs, count],
+    );
+    return reply.map(String);
+  }
+
+  async get(id: string): Promise<InboxEntry | null> {
+    const entries = (await this.redis.xrange(this.keys.inbox(), id, id)) as [string, string[]][];
+    const first = entries[0];
+    return first ? decode(first[0], first[1]) : null;
+  }
+
+  /** Entries with ids in [start, end] (stream ids or ms timestamps), oldest first, at most `count`. */
+  async range(start: string, end: string, count: number): Promise<InboxEntry[]> {
+    const entries = (await this.redis.xrange(this.keys.inbox(), start, end, 'COUNT', count)) as [
+      string,
+      string[],
+    ][];
+    return entries.map(([id, flat]) => decode(id, flat));
+  }
+}

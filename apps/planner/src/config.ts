@@ -1,0 +1,19 @@
+import { commonEnv, envBoolean, envPort, envPositiveInt } from '@tundra/core/server';
+import { TaigaClientEnv } from '@tundra/taiga';
+import { z } from 'zod';
+
+/** The planner's environment: the settings every app has, Taiga's, and its own. */
+export const plannerConfigSchema = z.object({
+  ...commonEnv,
+  ...TaigaClientEnv.shape,
+  TUNDRA_PLANNER_PORT: envPort.default(9101),
+  TUNDRA_PLANNER_CONCURRENCY: envPositiveInt.default(4),
+  TUNDRA_PLAN_TIMEOUT_MS: envPositiveInt.default(600_000),
+  TUNDRA_ENGINE_KILL_GRACE_MS: envPositiveInt.default(10_000),
+  TUNDRA_RECONCILE_INTERVAL_MS: envPositiveInt.default(60_000),
+  TUNDRA_RECONCILE_ENABLED: envBoolean.default(true),
+  TUNDRA_STUCK_GRACE_MS: envPositiveInt.default(120_000),
+  TUNDRA_TAIGA_STATUS_CACHE_MS: envPositiveInt.default(60_000),
+  TUNDRA_VERIFY_MAPPINGS_ON_START: envBoolean.default(true),
+});
+export type PlannerConfig = z.infer<typeof plannerConfigSchema>;

@@ -1,0 +1,28 @@
+import type { PlannedStep, Project, ProtocolRun } from '@tundra/core';
+import { NonRetryableError } from '@tundra/core';
+
+/** The Taiga item being planned, as the plan engines need it. */
+export interface PlanItem {
+  type: 'userstory' | 'task';
+  id: number;
+  ref: number;
+  subject: string;
+  description: string;
+}
+
+export interface PlanRequest {
+  project: Project;
+  run: ProtocolRun;
+  item: PlanItem;
+}
+
+/** Turns a Taiga item into the steps of a plan. */
+export interface PlanEngine {
+  readonly name: string;
+  plan(request: PlanRequest): Promise<PlannedStep[]>;
+}
+
+/** Planning cannot succeed as things are (no steps, bad engine output): the run fails with this message. */
+export class PlanFailedError extends NonRetryableError {
+  readonly code = 'PLAN_FAILED';
+}

@@ -1,0 +1,18 @@
+import type { TaigaItemRef } from '@tundra/core';
+import type { TaigaClient } from '@tundra/taiga';
+import type { PlanItem } from '../plan-engines/plan-engine.js';
+
+/** Reads the Taiga item a run is for: its subject and description feed the plan engines. */
+export async function readPlanItem(
+  taiga: Pick<TaigaClient, 'getUserStory' | 'getTask'>,
+  item: TaigaItemRef,
+): Promise<PlanItem> {
+  const detail = item.type === 'userstory' ? await taiga.getUserStory(item.id) : await taiga.getTask(item.id);
+  return {
+    type: item.type,
+    id: item.id,
+    ref: detail.ref,
+    subject: detail.subject,
+    description: detail.description ?? '',
+  };
+}

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { ApiClient } from '../api-client.js';
+import { withContext } from '../context.js';
+import { usageError } from '../errors.js';
+import type { Io } from '../output.js';
+import { positiveInt, taigaItem } from '../parse.js';
+
+interface ReplayOptions {
+  event?: string;
+  project?: string;
+  item?: { type: string; id: number };
+  from?: string;
+  to?: string;
+  source?: string;
+  limit?: number;
+  ingesterUrl?: string;
+}
+
+interface ReplayedEntry {
+  eventId: string;
+  outcome: string;
+  replayEventId?: string;
+  jobs?: string[];
+  reason?: string;
+}
+
+/** The replay request of the ingester's `POST /admin/inbox/replay`: exactly one of event, item, time range. */
+function replayBody(options: ReplayOptions): Record<string, unknown> {
+  const chosen = [options.event, options.item, options.from && !options.item].filter(Boolean).length;
+  if (chosen !== 1)
+    throw usageError('give exactly one of: --event <id>; --project <id> --item <type:id>; --from <time>');
+  if (options.item && !options.project) throw usageError('--item needs --project');
+  return Object.fromEntries(
+    Object.entries({
+      eventId: options.event,
+      project: options.item ? options.project : undefined,
+      item: options.item,
+      from: options.from,
+      to: options.to,
+      source: options.source,
+      limit: options.limit,
+    }).filter(([, value]) => value !== undefined),
+  );
+}
+
+export function registerInbox(program: Command, io: Io, env: Record<string, string | undefined>): void {
+  const inbox = program.command('inbox').description("The ingester's durable inbox of webhooks");
+  inbox
+    .command('replay')
+    .description('Re-drive inbox entries: one event, every event of a Taiga item, or a time range')
+    .option('--event <id>', 'one inbox entry by id')
+    .option('--project <id>', 'the project of --item')
+    .option('--item <type:id>', 'every entry about a Taiga item, e.g. userstory:12', taigaItem)
+    .option('--from <time>', 'entries since this ISO time (with --item, or alone)')
+    .option('--to <time>', 'entries up to this ISO time')
+    .option('--source <source>', 'only entries from this source (taiga, github, gitlab, ci)')
+    .option('--limit <n>', 'replay at most this many', positiveInt)
+    .option('--ingester-url <url>', 'the ingester (default: $TUNDRA_INGESTER_URL or http://127.0.0.1:8080)')
+    .action(
+      withContext(io, env, async ({ out, token, env: vars }, options: ReplayOptions) => {
+        const body = replayBody(options);
+        const ingester = new ApiClient({
+          baseUrl: options.ingesterUrl ?? vars.TUNDRA_INGESTER_URL ?? 'http://127.0.0.1:8080',
+          token,
+          prefix: '',
+        });
+        const result = await ingester.request<{ replayed: ReplayedEntry[]; truncated: boolean }>(
+          'POST',
+          '/admin/inbox/replay',
+          { body },
+        );
+        out.result(result, () => {
+          out.table(
+            ['EVENT', 'OUTCOME', 'REPLAY EVENT', 'JOBS'],
+            result.replayed.map((r) => [
+              r.eventId,
+              r.outcome,
+              r.replayEventId ?? '-',
+              (r.jobs ?? []).join(', ') || r.reason || '-',
+            ]),
+          );
+          out.line(`${result.replayed.length} entr${result.replayed.length === 1 ? 'y' : 'ies'} replayed`);
+          if (result.truncated) out.warn('(stopped early: narrow the range or raise --limit for the rest)');
+        });
+      }),
+    );
+}

@@ -1,0 +1,7 @@
+import { runCli } from './cli.js';
+
+process.exitCode = await runCli(
+  process.argv.slice(2),
+  { out: process.stdout, err: process.stderr },
+  process.env,
+);

@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { repoRoot } from '@tundra/testkit';
+
+export interface TundraRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TundraProcess {
+  child: ChildProcess;
+  /** Resolves once stdout contains `text`. */
+  printed(text: string): Promise<void>;
+  done: Promise<TundraRun>;
+}
+
+/** Runs the real `tundra` entry point as a child process (from source, like the installed bin runs dist/). */
+export function spawnTundra(args: readonly string[], env: Record<string, string>): TundraProcess {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: 'pipe',
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const waiter of [...waiters]) {
+      if (stdout.includes(waiter.text)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const done = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return {
+    child,
+    done,
+    printed: (text) =>
+      stdout.includes(text)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push({ text, resolve });
+            done.then((run) =>
+              reject(new Error(`tundra exited (${run.code}) before printing ${text}: ${run.stderr}`)),
+            );
+          }),
+  };
+}
+
+/** Runs `tundra` to completion. */
+export function tundra(args: readonly string[], env: Record<string, string>): Promise<TundraRun> {
+  return spawnTundra(args, env).done;
+}

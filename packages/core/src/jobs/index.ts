@@ -1,0 +1,3 @@
+export * from './job-metrics.js';
+export * from './job-queues.js';
+export * from './worker-host.js';

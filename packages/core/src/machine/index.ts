@@ -1,0 +1,3 @@
+export * from './machine.js';
+export * from './protocol-run-machine.js';
+export * from './step-run-machine.js';

@@ -1,0 +1,4 @@
+export * from './branch-name.js';
+export * from './checklist-plan.js';
+export * from './next-action.js';
+export * from './run-comments.js';

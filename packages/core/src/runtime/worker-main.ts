@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import { type AppSettings, runAppMain } from './app-main.js';
+import { startWorkerApp, type WorkerDeps, type WorkerHandlers } from './worker-app.js';
+
+/** The settings every worker app has, whatever its own schema calls them. */
+export interface WorkerSettings extends AppSettings {
+  REDIS_URL: string;
+  TUNDRA_REDIS_PREFIX: string;
+  TUNDRA_OPS_HOST: string;
+  TUNDRA_JOB_LOCK_MS: number;
+  TUNDRA_STALLED_INTERVAL_MS: number;
+}
+
+export interface WorkerMainOptions<S extends z.ZodType<WorkerSettings>> {
+  app: string;
+  schema: S;
+  env: Record<string, string | undefined>;
+  opsPort(config: z.infer<S>): number;
+  concurrency(config: z.infer<S>): number;
+  createHandlers(deps: WorkerDeps, config: z.infer<S>): WorkerHandlers | Promise<WorkerHandlers>;
+}
+
+/** `main()` of a worker app: `runAppMain` with the worker app's queues, ops server and handlers. */
+export async function runWorkerMain<S extends z.ZodType<WorkerSettings>>(
+  options: WorkerMainOptions<S>,
+): Promise<void> {
+  await runAppMain({
+    app: options.app,
+    schema: options.schema,
+    env: options.env,
+    start: ({ config, logger, registry }) =>
+      startWorkerApp({
+        app: options.app,
+        logger,
+        registry,
+        redisUrl: config.REDIS_URL,
+        prefix: config.TUNDRA_REDIS_PREFIX,
+        opsPort: options.opsPort(config),
+        opsHost: config.TUNDRA_OPS_HOST,
+        concurrency: options.concurrency(config),
+        lockDurationMs: config.TUNDRA_JOB_LOCK_MS,
+        stalledIntervalMs: config.TUNDRA_STALLED_INTERVAL_MS,
+        createHandlers: (deps) => options.createHandlers(deps, config),
+      }),
+  });
+}

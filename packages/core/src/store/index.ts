@@ -1,0 +1,26 @@
+export * from './codes.js';
+export * from './event-log.js';
+export * from './keys.js';
+export * from './lua-script.js';
+export * from './project-repository.js';
+export * from './run-store.js';
+export * from './store-options.js';
+
+import { EventLog } from './event-log.js';
+import { ProjectRepository } from './project-repository.js';
+import { RunStore } from './run-store.js';
+import { createStoreContext, type StoreOptions } from './store-options.js';
+
+/** The state store: projects, runs and steps, and their event log, over one Redis connection. */
+export function createStateStore(options: StoreOptions) {
+  const ctx = createStoreContext(options);
+  return {
+    keys: ctx.keys,
+    projects: new ProjectRepository(ctx),
+    runs: new RunStore(ctx),
+    events: new EventLog(ctx),
+  } as const;
+}
+export type StateStore = ReturnType<typeof createStateStore>;
+export * from './redis-lock.js';
+export * from './script-loader.js';

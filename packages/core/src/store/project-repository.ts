@@ -1,0 +1,48 @@
+import { Project, type ProjectSpec } from '../contracts/project.js';
+import { ScriptCode } from './codes.js';
+import { decodeRecord, encodeFields } from './record-codec.js';
+import type { StoreContext } from './store-options.js';
+
+export type PutProjectResult =
+  | { kind: 'saved'; project: Project }
+  | { kind: 'conflict'; currentVersion: number };
+
+/** Projects in Redis: one hash each, versioned, listed in a zset by creation time. */
+export class ProjectRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /**
+   * Creates (`expectedVersion` 0) or replaces a project as a compare-and-set on its version, so two operators
+   * editing the same project cannot overwrite each other silently.
+   */
+  async put(spec: ProjectSpec, expectedVersion: number): Promise<PutProjectResult> {
+    const { keys, redis, scripts } = this.ctx;
+    const now = this.ctx.now();
+    const existing = expectedVersion === 0 ? null : await this.get(spec.id);
+    const fields = encodeFields({
+      ...spec,
+      createdAt: existing?.createdAt ?? now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    const reply = await scripts.putProject.run(
+      redis,
+      [keys.project(spec.id), keys.projects()],
+      [expectedVersion, spec.id, JSON.stringify(fields), now.getTime()],
+    );
+    if (reply[0] !== ScriptCode.Ok) return { kind: 'conflict', currentVersion: Number(reply[2]) };
+    const saved = await this.get(spec.id);
+    if (!saved) throw new Error(`project ${spec.id} vanished right after it was saved`);
+    return { kind: 'saved', project: saved };
+  }
+
+  async get(id: string): Promise<Project | null> {
+    const hash = await this.ctx.redis.hgetall(this.ctx.keys.project(id));
+    return Object.keys(hash).length === 0 ? null : decodeRecord(Project, 'project', hash);
+  }
+
+  async list(): Promise<Project[]> {
+    const ids = await this.ctx.redis.zrange(this.ctx.keys.projects(), 0, -1);
+    const projects = await Promise.all(ids.map((id) => this.get(id)));
+    return projects.filter((project): project is Project => project !== null);
+  }
+}

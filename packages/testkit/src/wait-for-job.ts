@@ -1,0 +1,35 @@
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { TestRedis } from './test-redis.js';
+
+/**
+ * Resolves with a BullMQ job once it has finished (completed or failed). The job may not be added yet (a
+ * transition's event is written before its effects are dispatched): it waits for BullMQ's "added" event, listening
+ * before looking so the job cannot slip in between.
+ */
+export async function waitForJob(
+  redis: Pick<TestRedis, 'client' | 'prefix' | 'connect'>,
+  queueName: string,
+  jobId: string,
+  timeoutMs = 60_000,
+): Promise<Job> {
+  const queue = new Queue(queueName, { connection: redis.client, prefix: redis.prefix });
+  const events = new QueueEvents(queueName, { connection: redis.connect(), prefix: redis.prefix });
+  try {
+    await events.waitUntilReady();
+    const added = new Promise<void>((resolve) => {
+      const onAdded = ({ jobId: id }: { jobId: string }) => {
+        if (id !== jobId) return;
+        events.off('added', onAdded);
+        resolve();
+      };
+      events.on('added', onAdded);
+    });
+    if (!(await Job.fromId(queue, jobId))) await added;
+    const job = await Job.fromId(queue, jobId);
+    if (!job) throw new Error(`no job ${jobId} on ${queueName}`);
+    await job.waitUntilFinished(events, timeoutMs).catch(() => undefined);
+    return job;
+  } finally {
+    await Promise.all([queue.close(), events.close()]);
+  }
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { ProjectSpec } from '@tundra/core';
+import { createStateStore } from '@tundra/core/server';
+import type { Redis } from 'ioredis';
+
+export interface DemoProjectInput {
+  root: string;
+  taigaProjectId: number;
+  taigaProjectSlug: string;
+  repository: string;
+}
+
+/** The demo project: the sandbox's story planned from its tasks, the demo engine per step, `true` as QA checks. */
+export function demoProjectSpec(input: DemoProjectInput): ProjectSpec {
+  return {
+    id: 'demo',
+    name: 'Tundra demo',
+    taiga: {
+      projectId: input.taigaProjectId,
+      projectSlug: input.taigaProjectSlug,
+      webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET',
+    },
+    repository: { url: input.repository, baseBranch: 'main', pushRemote: 'origin' },
+    trigger: { onBotAssignment: true, statusSlugs: [] },
+    statusMapping: { preset: 'taiga-default' },
+    planEngine: { kind: 'taiga-tasks' },
+    execEngine: { kind: 'command', command: ['bash', resolve(input.root, 'scripts/demo-engine.sh')] },
+    qaPolicy: { kind: 'command', command: ['git', 'diff', '--quiet', 'HEAD'] },
+    waitForMerge: false,
+    limits: { concurrentRuns: 2, stepTimeoutSeconds: 300, maxAttempts: 3 },
+  };
+}
+
+/** Registers (or replaces) the demo project in the store. */
+export async function registerDemoProject(redis: Redis, prefix: string, spec: ProjectSpec): Promise<void> {
+  const store = createStateStore({ redis, prefix });
+  const existing = await store.projects.get(spec.id);
+  const saved = await store.projects.put(spec, existing?.version ?? 0);
+  if (saved.kind !== 'saved')
+    throw new Error(`could not register the demo project: version conflict at ${saved.currentVersion}`);
+}

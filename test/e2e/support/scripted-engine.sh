@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The end-to-end tests' exec engine. What it does is read from the step title, so one running system can play
+# every scenario:
+#   [fail-twice]   fails its first two attempts, then succeeds
+#   [always-fail]  always fails
+#   [slow]         signals that it started (a file) and then waits, to be cancelled or killed
+#   [slow-once]    like [slow] on its first attempt, then succeeds
+#   otherwise      writes steps/<step id>.md and succeeds with a summary
+set -euo pipefail
+title="${TUNDRA_STEP_TITLE:?}"
+state="${E2E_ENGINE_STATE:?}"
+mkdir -p "$state"
+attempts_file="$state/$TUNDRA_STEP_ID.attempts"
+attempt=$(( $(cat "$attempts_file" 2>/dev/null || echo 0) + 1 ))
+echo "$attempt" > "$attempts_file"
+echo "engine: step '$title', attempt $attempt"
+echo "engine: instructions in $TUNDRA_INSTRUCTIONS_FILE"
+
+case "$title" in
+  *"[always-fail]"*)
+    echo "engine: this step always fails" >&2
+    exit 3 ;;
+  *"[fail-twice]"*)
+    if [ "$attempt" -le 2 ]; then echo "engine: failing attempt $attempt on purpose" >&2; exit 4; fi ;;
+  *"[slow]"*|*"[slow-once]"*)
+    if [[ "$title" != *"[slow-once]"* || "$attempt" -eq 1 ]]; then
+      echo "$$" > "$state/$TUNDRA_STEP_ID.pid"
+      # A child of its own, so the test can check the whole process group goes away.
+      sleep 600 &
+      echo "$!" > "$state/$TUNDRA_STEP_ID.child-pid"
+      echo "engine: working slowly"
+      wait
+    fi ;;
+esac
+
+mkdir -p steps
+printf '# %s (attempt %s)\n\n' "$title" "$attempt" > "steps/$TUNDRA_STEP_ID.md"
+cat "$TUNDRA_INSTRUCTIONS_FILE" >> "steps/$TUNDRA_STEP_ID.md"
+printf '{"status":"succeeded","summary":"wrote steps/%s.md","tokens":{"input":120,"output":45},"costUsd":0.002}\n' "$TUNDRA_STEP_ID" > "$TUNDRA_RESULT_FILE"
+echo "engine: done"
