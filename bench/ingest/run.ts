@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, createRedis, createStateStore } from '@tundra/core/server';
 import { buildProjectSpec, freePort, startRedisServer } from '@tundra/testkit';
+import type { Redis } from 'ioredis';
 // The root package does not depend on @tundra/taiga; the signing function is imported by path, not copied.
 import { signTaigaWebhook } from '../../packages/taiga/src/webhook-signature.js';
+import { type CpuSnapshot, cpuPerRequest, cpuSnapshot } from './cpu.js';
 import { closedLoop, openLoop, type PhaseResult, type RequestFactory } from './driver.js';
+import { type GcStats, gcStatsFrom } from './gc-stats.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const key = 'bench-webhook-key-0123456789';
@@ -63,14 +66,16 @@ async function stop(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-type Target = { label: string; port: number; path: string };
+/** `metrics`: the server serves Prometheus metrics (the ingester does; the bare baseline does not). */
+type Target = { label: string; port: number; path: string; pid: number; metrics: boolean };
+type Measured = PhaseResult & { cpu: CpuSnapshot; gc: GcStats | null };
 
 /**
  * Each load shape runs against the ingester and then the baseline before the next shape starts, so both see the
  * same machine (the 2 cores are shared: interleaving keeps background load from favouring either).
  */
-async function measure(targets: Target[]): Promise<Map<string, PhaseResult[]>> {
-  const results = new Map(targets.map((t) => [t.label, [] as PhaseResult[]]));
+async function measure(targets: Target[], redis: Redis): Promise<Map<string, Measured[]>> {
+  const results = new Map(targets.map((t) => [t.label, [] as Measured[]]));
   const factories = new Map(targets.map((t) => [t.label, taigaWebhooks(t.path)]));
   const shapes: ((t: Target) => Promise<PhaseResult>)[] = [
     (t) => closedLoop('full load, keep-alive, 32 clients', t.port, factories.get(t.label)!, 32, phaseSeconds),
@@ -90,17 +95,27 @@ async function measure(targets: Target[]): Promise<Map<string, PhaseResult[]>> {
   for (const t of targets) await closedLoop('warm-up', t.port, factories.get(t.label)!, 16, 2);
   for (const shape of shapes) {
     for (const t of targets) {
-      const result = await shape(t);
+      const gc = t.metrics ? await gcStatsFrom(`http://127.0.0.1:${t.port}/metrics`) : null;
+      const before = await cpuSnapshot(t.pid, redis);
+      const phase = await shape(t);
+      const cpu = cpuPerRequest(before, await cpuSnapshot(t.pid, redis), phase.requests);
+      const result = { ...phase, cpu, gc: gc ? await gc() : null };
       results.get(t.label)!.push(result);
       console.log(`${t.label.padEnd(9)} ${format(result)}`);
+      if (result.gc) console.log(`${''.padEnd(9)} ${formatGc(result.gc)}`);
     }
   }
   return results;
 }
 
 const ms = (value: number) => value.toFixed(2).padStart(7);
-function format(r: PhaseResult): string {
-  return `${r.name.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  p99.9 ${ms(r.p999)}  max ${ms(r.max)} ms  errors ${r.errors}`;
+function formatGc(gc: GcStats): string {
+  return `  GC: ${gc.count} pauses, ${gc.totalMs.toFixed(0)} ms in all, ${gc.over10Ms} over 10 ms`;
+}
+
+const us = (value: number) => value.toFixed(0).padStart(4);
+function format(r: Measured): string {
+  return `${r.name.padEnd(40)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  p99.9 ${ms(r.p999)}  max ${ms(r.max)} ms  errors ${r.errors}  cpu/req µs: server ${us(r.cpu.server)} redis ${us(r.cpu.redis)} driver ${us(r.cpu.driver)}`;
 }
 
 const redis = process.env.REDIS_URL
@@ -174,10 +189,19 @@ try {
   children.push(baseline);
   await waitForHealth(baselinePort, baseline);
 
-  const results = await measure([
-    { label: 'ingester', port: ingesterPort, path: '/webhooks/taiga/bench' },
-    { label: 'baseline', port: baselinePort, path: '/' },
-  ]);
+  const results = await measure(
+    [
+      {
+        label: 'ingester',
+        port: ingesterPort,
+        path: '/webhooks/taiga/bench',
+        pid: ingester.pid!,
+        metrics: true,
+      },
+      { label: 'baseline', port: baselinePort, path: '/', pid: baseline.pid!, metrics: false },
+    ],
+    client,
+  );
   const ingesterResults = results.get('ingester')!;
   const baselineResults = results.get('baseline')!;
   const ratio = ingesterResults[0]!.perSecond / baselineResults[0]!.perSecond;
@@ -189,8 +213,10 @@ try {
     `ingester p99 at ${rate}/s keep-alive: ${p99.toFixed(2)} ms (target < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'})`,
   );
   console.log(`ingester p99 at ${rate}/s new connection each: ${ingesterResults[2]!.p99.toFixed(2)} ms`);
-  const keys = await client.keys(`${prefix}*`);
-  if (keys.length > 0) await client.unlink(...keys);
+  // Tens of thousands of dedupe markers: unlink them a scan page at a time (one call would overflow the stack).
+  for await (const keys of client.scanStream({ match: `${prefix}*`, count: 1000 })) {
+    if ((keys as string[]).length > 0) await client.unlink(...(keys as string[]));
+  }
   await client.quit();
 } finally {
   await Promise.all(children.map(stop));

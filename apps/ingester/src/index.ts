@@ -1,5 +1,5 @@
 // @tundra/ingester: the webhook receiver. `main.ts` runs it; tests and benchmarks build it from here.
-export { type AppDeps, createApp } from './app.js';
+export { type AppDeps, createRequestListener } from './app.js';
 export { type IngesterConfig, ingesterConfigSchema } from './config.js';
 export { routingTable } from './ingest/routing.js';
 export { type IngesterOptions, startIngester } from './ingester.js';

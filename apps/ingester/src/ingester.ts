@@ -10,7 +10,7 @@ import {
 } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createApp } from './app.js';
+import { createRequestListener } from './app.js';
 import type { IngesterConfig } from './config.js';
 import { Inbox, loadInboxScripts } from './inbox/inbox.js';
 import { createIngestKeys } from './inbox/keys.js';
@@ -37,7 +37,7 @@ export interface IngesterOptions {
  */
 export async function startIngester(options: IngesterOptions): Promise<RunningService & { port: number }> {
   const { config, logger, registry } = options;
-  const redis = createRedis(config.REDIS_URL, logger, 'ingester', { autoPipelining: true });
+  const redis = createRedis(config.REDIS_URL, logger, 'ingester');
   await redis.connect();
   const store = createStateStore({ redis, prefix: config.TUNDRA_REDIS_PREFIX });
   const queues = new JobQueues(redis, config.TUNDRA_REDIS_PREFIX);
@@ -77,7 +77,7 @@ export async function startIngester(options: IngesterOptions): Promise<RunningSe
     logger,
   });
   let closing = false;
-  const app = createApp({
+  const listener = createRequestListener({
     service,
     replay: new ReplayService({ inbox, service, metrics, logger }),
     metrics,
@@ -90,7 +90,7 @@ export async function startIngester(options: IngesterOptions): Promise<RunningSe
       return { ready: redisOk && !closing, checks: { redis: redisOk, queues: !closing } };
     },
   });
-  const server = createServer(app);
+  const server = createServer(listener);
   // Taiga opens a new connection per webhook; keep-alive senders (GitHub, load tests) get a generous idle window.
   server.keepAliveTimeout = 65_000;
   const { port } = await listen(server, config.TUNDRA_INGESTER_PORT, config.TUNDRA_INGESTER_HOST);

@@ -40,7 +40,7 @@ const entry = (body: string) => ({
   projectKey: 'demo',
   receivedAt: new Date(clock).toISOString(),
   headers: taigaHeaders(body),
-  body,
+  body: Buffer.from(body),
   item: 'task:1',
   replayOf: null,
 });
@@ -67,7 +67,7 @@ describe('inbox scripts', () => {
     expect(replay.id).not.toBe(first.id);
     expect(await inbox.get(replay.id)).toMatchObject({
       replayOf: first.id,
-      body: '{}',
+      body: Buffer.from('{}'),
       projectKey: 'demo',
       item: 'task:1',
     });

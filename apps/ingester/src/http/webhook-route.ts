@@ -1,9 +1,10 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Source } from '../ingest/ingest-event.js';
 import type { IngestResult, IngestService } from '../ingest/ingest-service.js';
 import { RejectReason, reject } from '../ingest/rejection.js';
 import type { IngestMetrics } from '../metrics.js';
+import { readBody } from './read-body.js';
 
 export interface WebhookRouteDeps {
   service: IngestService;
@@ -12,37 +13,81 @@ export interface WebhookRouteDeps {
   maxBodyBytes: number;
 }
 
-/** Header values as one string each, names in lower case (Node already lower-cases them). */
-export function flatHeaders(req: Request): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+/** Which webhook endpoint a request is for. */
+export interface WebhookRoute {
+  source: Source;
+  /** The `:projectKey` of `/webhooks/taiga/:projectKey`; null for the other sources. */
+  projectKey: string | null;
+}
+
+// Case-insensitive with an optional trailing slash, as express routes match.
+const webhookPath = /^\/webhooks\/(?:taiga\/([^/]+)|(github|gitlab|ci))\/?$/i;
+
+/** The webhook endpoint a request is for, or null: only POSTs to the four webhook paths are webhooks. */
+export function matchWebhookRoute(method: string | undefined, url: string | undefined): WebhookRoute | null {
+  if (method !== 'POST' || url === undefined) return null;
+  const query = url.indexOf('?');
+  const match = webhookPath.exec(query === -1 ? url : url.slice(0, query));
+  if (!match) return null;
+  if (match[1] === undefined) return { source: match[2]!.toLowerCase() as Source, projectKey: null };
+  let projectKey = match[1];
+  try {
+    projectKey = decodeURIComponent(projectKey);
+  } catch {
+    // A malformed escape is kept as sent: no project has that key, so it is a 404 like any unknown one.
   }
-  return headers;
+  return { source: 'taiga', projectKey };
+}
+
+/** Header values as one string each, names in lower case (Node already lower-cases them). */
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** `application/json` or an `application/*+json` type, parameters (charset) aside. */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const end = contentType.indexOf(';');
+  const type = (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    })
+    .end(text);
 }
 
 /** Sends a result as JSON with its status, and counts it. */
-export function answer(res: Response, source: Source, result: IngestResult, metrics: IngestMetrics): void {
+function answer(res: ServerResponse, source: Source, result: IngestResult, metrics: IngestMetrics): void {
   const outcome = result.outcome === 'test' ? 'ignored' : result.outcome;
   metrics.received.inc({ source, kind: result.label, outcome });
   switch (result.outcome) {
     case 'accepted':
       if (result.unmatched) metrics.unmatched.inc({ source });
-      res.status(202).json({ eventId: result.eventId, jobs: result.jobs, unmatched: result.unmatched });
+      sendJson(res, 202, { eventId: result.eventId, jobs: result.jobs, unmatched: result.unmatched });
       return;
     case 'duplicate':
-      res.status(200).json({ eventId: result.eventId, duplicate: true });
+      sendJson(res, 200, { eventId: result.eventId, duplicate: true });
       return;
     case 'ignored':
       metrics.ignored.inc({ source, reason: result.reason });
-      res.status(200).json({ ignored: true, reason: result.reason });
+      sendJson(res, 200, { ignored: true, reason: result.reason });
       return;
     case 'test':
-      res.status(200).json({ ok: true });
+      sendJson(res, 200, { ok: true });
       return;
     case 'rejected':
       metrics.rejections.inc({ source, reason: result.reason });
-      res.status(result.status).json({
+      sendJson(res, result.status, {
         error: result.reason,
         message: result.message,
         ...(result.issues ? { issues: result.issues } : {}),
@@ -56,72 +101,56 @@ export function answer(res: Response, source: Source, result: IngestResult, metr
 }
 
 /**
- * The handlers of one webhook endpoint: time the request, insist on JSON (415), read the raw body up to the limit
- * (413), then hand it to the ingest pipeline. The signature is checked on these raw bytes before anything parses them.
+ * The four webhook endpoints, on node:http directly rather than through express: this is the hot path, and express's
+ * routing and body parsing cost more CPU per webhook than the rest of the HTTP handling (see docs/performance.md).
+ * Insist on JSON (415), read the raw body up to the limit (413), then hand it to the ingest pipeline, which checks
+ * the signature on these raw bytes before anything parses them. Time and count every request.
  */
-export function webhookRoute(source: Source, deps: WebhookRouteDeps): RequestHandler[] {
-  const timeRequest: RequestHandler = (_req, res, next) => {
-    const stop = deps.metrics.duration.startTimer({ source });
-    res.once('finish', () => stop());
-    res.locals.source = source;
-    next();
-  };
-  const requireJson: RequestHandler = (req, res, next) => {
-    if (req.is('application/json') || req.is('application/*+json')) return next();
-    const result = {
-      ...reject(415, RejectReason.UnsupportedMediaType, 'send Content-Type: application/json'),
-      label: 'unknown',
-    };
-    answer(res, source, result, deps.metrics);
-  };
-  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
-  const handle = async (req: Request, res: Response) => {
-    const result = await deps.service.ingest({
-      source,
-      projectKey: typeof req.params.projectKey === 'string' ? req.params.projectKey : null,
-      headers: flatHeaders(req),
-      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+export function webhookHandler(deps: WebhookRouteDeps) {
+  const { service, metrics, logger } = deps;
+  const receive = async (req: IncomingMessage, route: WebhookRoute): Promise<IngestResult> => {
+    const encoding = req.headers['content-encoding'];
+    if (!isJson(req.headers['content-type']) || (encoding !== undefined && encoding !== 'identity')) {
+      req.resume();
+      const message = isJson(req.headers['content-type'])
+        ? `Content-Encoding ${encoding} is not supported: send the body uncompressed`
+        : 'send Content-Type: application/json';
+      return { ...reject(415, RejectReason.UnsupportedMediaType, message), label: 'unknown' };
+    }
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (!Buffer.isBuffer(body)) return { ...body, label: 'unknown' };
+    const result = await service.ingest({
+      source: route.source,
+      projectKey: route.projectKey,
+      headers: flatHeaders(req.headers),
+      body,
       receivedAt: new Date(),
     });
     if (result.outcome === 'rejected' && result.reason === RejectReason.NoSecret) {
-      deps.logger.error({ source, message: result.message }, 'webhook secret not configured');
+      logger.error({ source: route.source, message: result.message }, 'webhook secret not configured');
     } else if (result.outcome === 'rejected') {
-      deps.logger.warn({ source, reason: result.reason, message: result.message }, 'webhook rejected');
+      logger.warn(
+        { source: route.source, reason: result.reason, message: result.message },
+        'webhook rejected',
+      );
     }
-    answer(res, source, result, deps.metrics);
+    return result;
   };
-  return [timeRequest, requireJson, rawBody, handle];
-}
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  message: string;
-}
-
-/**
- * Errors that reach express: body-parser's (413 too large, 400 a broken stream, 415 an unknown charset) answered as
- * JSON rejections and counted; anything else (Redis down) is a 503, because nothing was recorded.
- */
-export function webhookErrorHandler(deps: Pick<WebhookRouteDeps, 'metrics' | 'logger'>) {
-  return (error: BodyParserError, req: Request, res: Response, _next: NextFunction) => {
-    const source = (res.locals.source as Source | undefined) ?? null;
-    const status = error.status ?? 500;
-    let result: ReturnType<typeof reject>;
-    if (error.type === 'entity.too.large') {
-      result = reject(413, RejectReason.TooLarge, 'body is larger than the limit');
-    } else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
-      result = reject(415, RejectReason.UnsupportedMediaType, error.message);
-    } else if (status >= 400 && status < 500) {
-      result = reject(400, RejectReason.MalformedJson, error.message);
-    } else {
-      deps.logger.error({ err: error, source, path: req.path }, 'request failed');
-      result = reject(503, RejectReason.Unavailable, 'the delivery could not be recorded; nothing was kept');
+  return async (req: IncomingMessage, res: ServerResponse, route: WebhookRoute): Promise<void> => {
+    const stop = metrics.duration.startTimer({ source: route.source });
+    let result: IngestResult;
+    try {
+      result = await receive(req, route);
+    } catch (error) {
+      // Redis refused the inbox write or the enqueue: nothing the sender can rely on was kept.
+      logger.error({ err: error, source: route.source }, 'webhook could not be recorded');
+      result = {
+        ...reject(503, RejectReason.Unavailable, 'the delivery could not be recorded; nothing was kept'),
+        label: 'unknown',
+      };
     }
-    if (source === null) {
-      res.status(result.status).json({ error: result.reason, message: result.message });
-      return;
-    }
-    answer(res, source, { ...result, label: 'unknown' }, deps.metrics);
+    answer(res, route.source, result, metrics);
+    stop();
   };
 }

@@ -26,8 +26,8 @@ export interface InboxEntry {
   receivedAt: string;
   /** The headers needed to verify and route it again (signatures, event names, delivery ids; never tokens). */
   headers: Record<string, string>;
-  /** The raw body, byte for byte (bodies are checked to be UTF-8 before they get here). */
-  body: string;
+  /** The raw body, byte for byte, as it arrived: it goes to Redis and back without a re-encode. */
+  body: Buffer;
   /** `type:id` of the Taiga item it concerns, for replays by item; null otherwise. */
   item: string | null;
   /** The entry this one replays, when an operator re-drove it. */
@@ -46,7 +46,7 @@ export type AcceptOutcome = { kind: 'accepted'; id: string } | { kind: 'duplicat
 
 const fieldNames = ['source', 'projectKey', 'receivedAt', 'headers', 'body', 'item', 'replayOf'] as const;
 
-function encode(entry: Omit<InboxEntry, 'id'>): string[] {
+function encode(entry: Omit<InboxEntry, 'id'>): (string | Buffer)[] {
   return [
     'source',
     entry.source,
@@ -65,18 +65,24 @@ function encode(entry: Omit<InboxEntry, 'id'>): string[] {
   ];
 }
 
-function decode(id: string, flat: string[]): InboxEntry {
-  const fields: Partial<Record<(typeof fieldNames)[number], string>> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as (typeof fieldNames)[number]] = flat[i + 1]!;
+type StreamEntry = [id: Buffer, fields: Buffer[]];
+
+/** Read back as buffers, so the body stays bytes; every other field is text. */
+function decode([id, flat]: StreamEntry): InboxEntry {
+  const fields: Partial<Record<(typeof fieldNames)[number], Buffer>> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    fields[flat[i]!.toString() as (typeof fieldNames)[number]] = flat[i + 1]!;
+  }
+  const text = (name: (typeof fieldNames)[number]) => fields[name]?.toString('utf8') ?? '';
   return {
-    id,
-    source: fields.source as Source,
-    projectKey: fields.projectKey || null,
-    receivedAt: fields.receivedAt ?? '',
-    headers: JSON.parse(fields.headers ?? '{}') as Record<string, string>,
-    body: fields.body ?? '',
-    item: fields.item || null,
-    replayOf: fields.replayOf || null,
+    id: id.toString(),
+    source: text('source') as Source,
+    projectKey: text('projectKey') || null,
+    receivedAt: text('receivedAt'),
+    headers: JSON.parse(text('headers') || '{}') as Record<string, string>,
+    body: fields.body ?? Buffer.alloc(0),
+    item: text('item') || null,
+    replayOf: text('replayOf') || null,
   };
 }
 
@@ -140,17 +146,20 @@ export class Inbox {
   }
 
   async get(id: string): Promise<InboxEntry | null> {
-    const entries = (await this.redis.xrange(this.keys.inbox(), id, id)) as [string, string[]][];
+    const entries = (await this.redis.xrangeBuffer(this.keys.inbox(), id, id)) as StreamEntry[];
     const first = entries[0];
-    return first ? decode(first[0], first[1]) : null;
+    return first ? decode(first) : null;
   }
 
   /** Entries with ids in [start, end] (stream ids or ms timestamps), oldest first, at most `count`. */
   async range(start: string, end: string, count: number): Promise<InboxEntry[]> {
-    const entries = (await this.redis.xrange(this.keys.inbox(), start, end, 'COUNT', count)) as [
-      string,
-      string[],
-    ][];
-    return entries.map(([id, flat]) => decode(id, flat));
+    const entries = (await this.redis.xrangeBuffer(
+      this.keys.inbox(),
+      start,
+      end,
+      'COUNT',
+      count,
+    )) as StreamEntry[];
+    return entries.map(decode);
   }
 }

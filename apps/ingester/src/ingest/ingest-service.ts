@@ -63,11 +63,9 @@ export class IngestService {
     const refused = adapter.authenticate(delivery, ctx);
     if (refused) return { ...refused, label: 'unknown' };
 
-    let text: string;
     let json: unknown;
     try {
-      text = utf8.decode(delivery.body);
-      json = JSON.parse(text);
+      json = JSON.parse(utf8.decode(delivery.body));
     } catch (error) {
       const message =
         error instanceof SyntaxError ? `body is not JSON: ${error.message}` : 'body is not UTF-8';
@@ -109,7 +107,7 @@ export class IngestService {
     const item = event.source === 'taiga' ? event.item : null;
     const needsTracking = event.source === 'taiga' && intents.some((intent) => intent.requiresTracked);
     const [accepted, tracked] = await Promise.all([
-      this.record(delivery, adapter, text, item, intents.length > 0, mode),
+      this.record(delivery, adapter, item, intents.length > 0, mode),
       needsTracking ? this.isTracked(event.projectId, event.item) : false,
     ]);
     if (accepted.kind === 'duplicate')
@@ -146,7 +144,7 @@ export class IngestService {
         source: entry.source,
         projectKey: entry.projectKey,
         headers: entry.headers,
-        body: Buffer.from(entry.body, 'utf8'),
+        body: entry.body,
         receivedAt: new Date(entry.receivedAt),
       },
       mode,
@@ -167,7 +165,6 @@ export class IngestService {
   private async record(
     delivery: Delivery,
     adapter: SourceAdapter,
-    body: string,
     item: TaigaItemRef | null,
     causesJobs: boolean,
     mode: IngestMode,
@@ -186,7 +183,7 @@ export class IngestService {
         projectKey: delivery.projectKey,
         receivedAt: delivery.receivedAt.toISOString(),
         headers,
-        body,
+        body: delivery.body,
         item: item ? taigaItemKey(item) : null,
         replayOf: mode.kind === 'replay' ? mode.of : null,
       },

@@ -5,18 +5,11 @@ import type { Logger } from 'pino';
  * A Redis connection for the store and for BullMQ. `maxRetriesPerRequest: null` is what BullMQ workers need
  * (they block on Redis and must wait through a reconnect rather than fail).
  */
-export function createRedis(
-  url: string,
-  logger: Logger,
-  name: string,
-  options: { autoPipelining?: boolean } = {},
-): Redis {
+export function createRedis(url: string, logger: Logger, name: string): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     connectionName: name,
     lazyConnect: true,
-    // Commands issued in the same tick by concurrent requests go out in one write: fewer syscalls under load.
-    enableAutoPipelining: options.autoPipelining ?? false,
   });
   redis.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   return redis;

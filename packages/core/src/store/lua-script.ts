@@ -19,7 +19,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(this.body).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown[]> {
+  async run(
+    redis: Redis,
+    keys: readonly string[],
+    args: readonly (string | number | Buffer)[],
+  ): Promise<unknown[]> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as unknown[];
     } catch (error) {
