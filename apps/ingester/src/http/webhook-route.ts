@@ -56,6 +56,16 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
+/** Why the body cannot be read as JSON bytes (415), or null. Compressed bodies are refused, not inflated. */
+function mediaTypeProblem(headers: IncomingHttpHeaders): string | null {
+  if (!isJson(headers['content-type'])) return 'send Content-Type: application/json';
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') {
+    return `Content-Encoding ${encoding} is not supported: send the body uncompressed`;
+  }
+  return null;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res
@@ -109,13 +119,10 @@ function answer(res: ServerResponse, source: Source, result: IngestResult, metri
 export function webhookHandler(deps: WebhookRouteDeps) {
   const { service, metrics, logger } = deps;
   const receive = async (req: IncomingMessage, route: WebhookRoute): Promise<IngestResult> => {
-    const encoding = req.headers['content-encoding'];
-    if (!isJson(req.headers['content-type']) || (encoding !== undefined && encoding !== 'identity')) {
+    const problem = mediaTypeProblem(req.headers);
+    if (problem !== null) {
       req.resume();
-      const message = isJson(req.headers['content-type'])
-        ? `Content-Encoding ${encoding} is not supported: send the body uncompressed`
-        : 'send Content-Type: application/json';
-      return { ...reject(415, RejectReason.UnsupportedMediaType, message), label: 'unknown' };
+      return { ...reject(415, RejectReason.UnsupportedMediaType, problem), label: 'unknown' };
     }
     const body = await readBody(req, deps.maxBodyBytes);
     if (!Buffer.isBuffer(body)) return { ...body, label: 'unknown' };
