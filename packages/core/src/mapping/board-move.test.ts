@@ -29,6 +29,10 @@ describe('interpretTaskMove', () => {
     ['tundra', 'blocked', open('approved'), 'approve'],
     ['tundra', 'needs_qa', open('rejected'), 'reject'],
     ['tundra', 'blocked', open('rejected'), 'ignore'],
+    // The tundra template marks rejected and canceled closed: neither may approve.
+    ['tundra', 'needs_qa', closed('rejected'), 'reject'],
+    ['tundra', 'blocked', closed('rejected'), 'ignore'],
+    ['tundra', 'needs_qa', closed('canceled'), 'ignore'],
     ['tundra', 'needs_qa', open('in_progress'), 'ignore'],
     ['tundra', 'running', open('approved'), 'ignore'],
   ] as const)('%s: a %s step moved to %o → %s', (preset, step, to, action) => {

@@ -71,8 +71,9 @@ export function interpretStoryMove(
 
 /**
  * What a person's move of a step's task to `to` asks of the step. Only a step waiting for a decision (`needs_qa`,
- * or `blocked` for approval) listens: a closed status, the slug of `completed` or a preset approve slug approves;
- * the slug of `failed` or a preset reject slug rejects (`qa_failed`, from `needs_qa` only).
+ * or `blocked` for approval) listens: the slug of `failed` or a preset reject slug rejects (`qa_failed`, from
+ * `needs_qa` only), even when that status is closed; the slug of `cancelled` decides nothing; otherwise a closed
+ * status, the slug of `completed` or a preset approve slug approves.
  */
 export function interpretTaskMove(
   mapping: ResolvedStatusMapping,
@@ -85,19 +86,21 @@ export function interpretTaskMove(
       reason: `the step is ${step}: only a needs_qa or blocked step takes a decision`,
     };
   }
+  // Checked before "closed": Taiga templates often mark rejecting statuses closed too, and those must not approve.
+  const rejects = to.slug === mapping.task.failed || mapping.taskRejectSlugs.includes(to.slug);
+  if (rejects) {
+    return step === T.NeedsQa
+      ? { action: 'reject', event: StepRunEvent.QaFailed, reason: `moved to rejecting status '${to.slug}'` }
+      : { action: 'ignore', reason: `'${to.slug}' rejects, and a ${step} step has nothing to reject` };
+  }
+  if (to.slug === mapping.task.cancelled && to.slug !== mapping.task.completed) {
+    return { action: 'ignore', reason: `'${to.slug}' is where a cancelled step shows: it approves nothing` };
+  }
   if (to.isClosed || to.slug === mapping.task.completed || mapping.taskApproveSlugs.includes(to.slug)) {
     return {
       action: 'approve',
       event: StepRunEvent.Approved,
       reason: `moved to approving status '${to.slug}'`,
-    };
-  }
-  const rejects = to.slug === mapping.task.failed || mapping.taskRejectSlugs.includes(to.slug);
-  if (rejects && step === T.NeedsQa) {
-    return {
-      action: 'reject',
-      event: StepRunEvent.QaFailed,
-      reason: `moved to rejecting status '${to.slug}'`,
     };
   }
   return { action: 'ignore', reason: `moving a ${step} step's task to '${to.slug}' decides nothing` };
