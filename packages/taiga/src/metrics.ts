@@ -4,7 +4,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 /** The Taiga client's metrics. Labels are bounded: `endpoint` is the OpenAPI path template, never a real id. */
 export interface TaigaMetrics {
   readonly requests: Counter<'endpoint' | 'method' | 'outcome'>;
-  readonly duration: Histogram<'endpoint' | 'method'>;
+  readonly duration: Histogram<'endpoint' | 'method' | 'outcome'>;
   readonly versionConflicts: Counter<'resource'>;
 }
 
@@ -21,11 +21,11 @@ export function createTaigaMetrics(registry: Registry): TaigaMetrics {
         registers: [registry],
       }),
     duration:
-      existing<Histogram<'endpoint' | 'method'>>('tundra_taiga_request_duration_seconds') ??
+      existing<Histogram<'endpoint' | 'method' | 'outcome'>>('tundra_taiga_request_duration_seconds') ??
       new Histogram({
         name: 'tundra_taiga_request_duration_seconds',
-        help: 'Duration of one HTTP request to Taiga, by OpenAPI endpoint and method',
-        labelNames: ['endpoint', 'method'],
+        help: 'Duration of one HTTP request to Taiga, by OpenAPI endpoint, method and outcome',
+        labelNames: ['endpoint', 'method', 'outcome'],
         buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers: [registry],
       }),
@@ -79,7 +79,7 @@ export function metricsMiddleware(
     const start = started.get(id);
     started.delete(id);
     metrics.requests.inc({ endpoint, method, outcome });
-    if (start !== undefined) metrics.duration.observe({ endpoint, method }, (now() - start) / 1000);
+    if (start !== undefined) metrics.duration.observe({ endpoint, method, outcome }, (now() - start) / 1000);
   };
   return {
     onRequest({ id }) {

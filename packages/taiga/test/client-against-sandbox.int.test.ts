@@ -36,7 +36,7 @@ async function setup(
       values.find((value) => Object.entries(labels).every(([k, v]) => value.labels[k] === v))?.value ?? 0
     );
   };
-  return { sandbox, seed, client, metric };
+  return { sandbox, seed, client, metric, registry };
 }
 
 describe('the client against the Taiga sandbox', () => {
@@ -87,7 +87,7 @@ describe('the client against the Taiga sandbox', () => {
   });
 
   it('survives a burst of 5xx', async () => {
-    const { sandbox, seed, client, metric } = await setup();
+    const { sandbox, seed, client, metric, registry } = await setup();
     const taskId = seed.tasks[1]!.id;
     await client.me();
     sandbox.injectFaults({ status: 503, count: 3, method: 'GET', pathPattern: /\/tasks\/\d+$/ });
@@ -95,6 +95,18 @@ describe('the client against the Taiga sandbox', () => {
     expect(
       await metric('tundra_taiga_requests_total', { endpoint: '/tasks/{id}', outcome: 'server_error' }),
     ).toBe(3);
+    // Each failed attempt is timed under its outcome, apart from the successful one.
+    const timed = (
+      await registry.getSingleMetric('tundra_taiga_request_duration_seconds')!.get()
+    ).values.filter(
+      (value) =>
+        (value as { metricName?: string }).metricName === 'tundra_taiga_request_duration_seconds_count' &&
+        value.labels.endpoint === '/tasks/{id}',
+    );
+    expect(Object.fromEntries(timed.map((value) => [value.labels.outcome, value.value]))).toEqual({
+      server_error: 3,
+      success: 1,
+    });
   });
 
   it('honours Retry-After on a 429', async () => {
