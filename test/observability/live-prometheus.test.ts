@@ -18,7 +18,14 @@ import {
   waitForStreamEntry,
 } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardQueries, infra, loadDashboards, metricsInDoc, substituteVariables } from './support.js';
+import {
+  alertRules,
+  dashboardQueries,
+  infra,
+  loadDashboards,
+  metricsInDoc,
+  substituteVariables,
+} from './support.js';
 import { type ConflictProxy, startConflictProxy } from './taiga-conflict-proxy.js';
 
 /**
@@ -329,7 +336,11 @@ describe('a real Prometheus scraping the running apps', () => {
   it('loads the alert rules', async () => {
     const rules = await promApi<{ groups: { rules: { name: string; health: string }[] }[] }>('/api/v1/rules');
     const loaded = rules.data.groups.flatMap((group) => group.rules);
-    expect(loaded.length).toBe(8);
+    expect(loaded.map((rule) => rule.name).sort()).toEqual(
+      alertRules()
+        .map((rule) => rule.alert)
+        .sort(),
+    );
     expect(loaded.filter((rule) => rule.health === 'err')).toEqual([]);
   });
 

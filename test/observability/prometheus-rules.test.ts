@@ -2,27 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '@tundra/testkit';
 import { describe, expect, it } from 'vitest';
-import { infra, readYaml, runTool } from './support.js';
+import { alertRules, infra, readYaml, alertRuleFiles as ruleFiles, runTool } from './support.js';
 
 const prometheusDir = join(infra, 'prometheus');
-const ruleFiles = readdirSync(join(prometheusDir, 'rules'))
-  .filter((file) => file.endsWith('.yml'))
-  .map((file) => join(prometheusDir, 'rules', file));
 const testFiles = readdirSync(join(prometheusDir, 'tests'))
   .filter((file) => file.endsWith('.yml'))
   .map((file) => join(prometheusDir, 'tests', file));
-
-interface AlertRule {
-  alert: string;
-  expr: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-const alerts = ruleFiles.flatMap((file) =>
-  readYaml<{ groups: { rules: AlertRule[] }[] }>(file).groups.flatMap((group) =>
-    group.rules.filter((rule) => rule.alert),
-  ),
-);
+const alerts = alertRules();
 
 interface RuleTest {
   alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[];
@@ -68,6 +54,7 @@ describe('Prometheus configuration and alert rules', () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual(
       [
         'TundraAppDown',
+        'TundraAppMissing',
         'TundraOldestWaitingJobTooOld',
         'TundraQueueBacklogGrowing',
         'TundraRunsBlockedTooLong',

@@ -115,3 +115,24 @@ export function metricsInDoc(): Set<string> {
   const doc = readFileSync(resolve(repoRoot, 'docs/metrics.md'), 'utf8');
   return new Set([...doc.matchAll(/^\| `(tundra_[a-z0-9_]+)` \|/gm)].map((match) => match[1]!));
 }
+
+/** The alert rule files Prometheus loads (`infra/prometheus/rules/*.yml`). */
+export const alertRuleFiles = readdirSync(join(infra, 'prometheus/rules'))
+  .filter((file) => file.endsWith('.yml'))
+  .map((file) => join(infra, 'prometheus/rules', file));
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Every alert rule of every rule file. */
+export function alertRules(): AlertRule[] {
+  return alertRuleFiles.flatMap((file) =>
+    readYaml<{ groups: { rules: AlertRule[] }[] }>(file).groups.flatMap((group) =>
+      group.rules.filter((rule) => rule.alert),
+    ),
+  );
+}
