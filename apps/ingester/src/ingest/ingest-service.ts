@@ -123,6 +123,8 @@ export class IngestService {
         source: event.source,
         kind: event.kind,
         eventId: accepted.id,
+        // The jobs carry the event id as their correlation id: a run this event starts keeps it for its whole life.
+        correlationId: accepted.id,
         jobs,
         replayOf: mode.kind === 'replay' ? mode.of : undefined,
       },

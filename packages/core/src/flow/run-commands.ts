@@ -7,7 +7,8 @@ import type { StateStore } from '../store/index.js';
 import type { Command, TransitionOutcome } from '../store/run-store.js';
 import type { EffectDispatcher } from './effect-dispatcher.js';
 
-export type TransitionHook = (machine: string, from: string, to: string) => void;
+/** Told of every applied transition, with the event that caused it (bounded: the machines' event names). */
+export type TransitionHook = (machine: string, from: string, to: string, event: string) => void;
 
 const machines: Record<string, MachineDefinition<string, string>> = {
   [protocolRunMachine.name]: protocolRunMachine,
@@ -34,6 +35,7 @@ export class RunCommands {
     const outcome = await this.store.runs.transitionRun(runId, event, withReason(command));
     await this.follow(
       outcome,
+      event,
       runId,
       null,
       command.reason,
@@ -49,12 +51,13 @@ export class RunCommands {
     command: Command<StepRun> & { reason?: string },
   ): Promise<TransitionOutcome<StepRun>> {
     const outcome = await this.store.runs.transitionStep(runId, stepId, event, withReason(command));
-    await this.follow(outcome, runId, stepId, command.reason);
+    await this.follow(outcome, event, runId, stepId, command.reason);
     return outcome;
   }
 
   private async follow(
     outcome: TransitionOutcome<{ status: string }>,
+    event: string,
     runId: string,
     stepId: string | null,
     reason: string | undefined,
@@ -64,7 +67,7 @@ export class RunCommands {
     if (outcome.kind !== 'applied' && outcome.kind !== 'replayed') return;
     if (outcome.kind === 'applied' && outcome.transition) {
       const { machine, from, to } = outcome.transition;
-      this.onTransition?.(machine, from, to);
+      this.onTransition?.(machine, from, to, event);
     }
     const run = changedRun ?? (await this.store.runs.getRun(runId));
     if (!run) return;
