@@ -78,7 +78,6 @@ describe('infra/docker/Dockerfile', () => {
 describe('infra/docker-compose.yml', () => {
   /** `docker compose config` (the Compose plugin) or `docker-compose config` (Debian's docker-compose). */
   async function composeConfig(): Promise<{
-    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below
     services: Record<string, any>;
     volumes: Record<string, unknown>;
   }> {
@@ -161,7 +160,6 @@ describe('infra/docker-compose.yml', () => {
 describe('infra/k8s', () => {
   const kustomization = readYaml<{ resources: string[] }>(join(infra, 'k8s/kustomization.yaml'));
   const resources = kustomization.resources.flatMap((file) =>
-    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below
     readYamlDocuments(join(infra, 'k8s', file)).filter((doc): doc is Record<string, any> => doc !== null),
   );
   const ofKind = (kind: string) => resources.filter((resource) => resource.kind === kind);
@@ -227,7 +225,6 @@ describe('infra/k8s', () => {
     const scaled = ofKind('ScaledObject').find((s) => s.spec.scaleTargetRef.name === app);
     if (!scaled) throw new Error(`no ScaledObject scales ${app}`);
     expect(scaled.apiVersion).toBe('keda.sh/v1alpha1');
-    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below
     const lists = scaled.spec.triggers.map((trigger: any) => {
       expect(trigger.type).toBe('redis');
       return trigger.metadata.listName;

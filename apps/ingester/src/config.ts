@@ -34,6 +34,9 @@ export const ingesterConfigSchema = z
       path: ['TUNDRA_TAIGA_BOT_USERNAME'],
       message:
         'set TUNDRA_TAIGA_BOT_USERNAME or TUNDRA_TAIGA_BOT_USER_ID (loop prevention needs the bot user)',
+      // Zod skips an object's checks once a field failed; this one only asks whether either is set, so it always
+      // runs, and a start-up with several problems lists them all at once.
+      when: () => true,
     },
   );
 export type IngesterConfig = z.infer<typeof ingesterConfigSchema>;

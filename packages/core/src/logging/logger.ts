@@ -22,8 +22,12 @@ export const redactPaths = [
   'headers["x-hub-signature-256"]',
   'headers["x-gitlab-token"]',
   'headers["x-tundra-token"]',
+  // The apps never log their config; these are a second line should one ever do.
   'config.TUNDRA_API_TOKEN',
-  'config.TAIGA_PASSWORD',
+  'config.TUNDRA_TAIGA_PASSWORD',
+  'config.TUNDRA_CI_TOKEN',
+  'config.TUNDRA_GITHUB_WEBHOOK_SECRET',
+  'config.TUNDRA_GITLAB_WEBHOOK_TOKEN',
 ];
 
 export interface LoggerOptions {
