@@ -13,6 +13,8 @@ export const plannerConfigSchema = z.object({
   TUNDRA_RECONCILE_INTERVAL_MS: envPositiveInt.default(60_000),
   TUNDRA_RECONCILE_ENABLED: envBoolean.default(true),
   TUNDRA_STUCK_GRACE_MS: envPositiveInt.default(120_000),
+  TUNDRA_STEP_RETRY_BASE_DELAY_MS: envPositiveInt.default(5_000),
+  TUNDRA_STEP_RETRY_MAX_DELAY_MS: envPositiveInt.default(300_000),
   TUNDRA_TAIGA_STATUS_CACHE_MS: envPositiveInt.default(60_000),
   TUNDRA_VERIFY_MAPPINGS_ON_START: envBoolean.default(true),
 });

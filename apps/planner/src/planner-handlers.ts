@@ -55,7 +55,15 @@ export async function createPlannerHandlers(
   const handlers = {
     'run.start': createStartRunHandler(planDeps),
     'run.replan': createReplanRunHandler(planDeps),
-    'run.advance': createAdvanceRunHandler({ store, commands, queues }),
+    'run.advance': createAdvanceRunHandler({
+      store,
+      commands,
+      queues,
+      stepRetry: {
+        baseMs: config.TUNDRA_STEP_RETRY_BASE_DELAY_MS,
+        maxMs: config.TUNDRA_STEP_RETRY_MAX_DELAY_MS,
+      },
+    }),
     'taiga.item_changed': createItemChangedHandler({ store, commands, statuses }),
     'taiga.sync': createTaigaSyncHandler({
       store,

@@ -105,6 +105,9 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     TUNDRA_RECONCILE_INTERVAL_MS: '3600000',
     TUNDRA_SHUTDOWN_TIMEOUT_MS: '10000',
     TUNDRA_ENGINE_KILL_GRACE_MS: '2000',
+    // The backoff between a failed step's attempts is real; short, so the retry tests wait on it without dragging.
+    TUNDRA_STEP_RETRY_BASE_DELAY_MS: '100',
+    TUNDRA_STEP_RETRY_MAX_DELAY_MS: '400',
     E2E_ENGINE_STATE: engineState,
     TUNDRA_E2E_WEBHOOK_SECRET: webhookKey,
     ...extraEnv,

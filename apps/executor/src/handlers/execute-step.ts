@@ -367,8 +367,9 @@ function stale(logger: Logger, reason: string): ExecuteStepResult {
 }
 
 /**
- * Puts the job back to wait for a slot. A delayed job does not use up an attempt (step.execute has one), which
- * is why this is BullMQ's moveToDelayed + DelayedError rather than a RetryAfterError.
+ * Puts the job back to wait for a slot. A delayed job does not use up an attempt (step.execute has few, kept for
+ * errors before the step starts), which is why this is BullMQ's moveToDelayed + DelayedError rather than a
+ * RetryAfterError.
  */
 async function waitForSlot(context: JobContext, waitMs: number): Promise<never> {
   await context.job.moveToDelayed(Date.now() + waitMs, context.job.token);

@@ -1,5 +1,12 @@
-import { decideNextAction, QueueName } from '@tundra/core';
-import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
+import { type BackoffPolicy, decideNextAction, QueueName, stepRetryDelayMs } from '@tundra/core';
+import {
+  failsForGood,
+  type JobContext,
+  type JobHandler,
+  type JobQueues,
+  type RunCommands,
+  type StateStore,
+} from '@tundra/core/server';
 
 const actor = { kind: 'system', name: 'planner' } as const;
 
@@ -7,16 +14,39 @@ export interface AdvanceRunDeps {
   store: StateStore;
   commands: RunCommands;
   queues: JobQueues;
+  /** The wait between a step's attempts (TUNDRA_STEP_RETRY_BASE_DELAY_MS, TUNDRA_STEP_RETRY_MAX_DELAY_MS). */
+  stepRetry: BackoffPolicy;
+  now?: () => number;
 }
 
 /**
  * `run.advance`: does what comes next for a run (a cancelled one: cancel its unfinished steps), as `decideNextAction` rules: execute the next step, retry
  * a failed one, block the run, or complete it. Idempotent: every action is keyed by the step and its attempt, so
- * advance jobs may be enqueued freely (after each step, by the reconciler).
+ * advance jobs may be enqueued freely (after each step, by the reconciler). A step's next attempt is enqueued as a
+ * delayed job (exponential backoff with a cap), under the same deterministic id. When the job itself fails for good
+ * (its last attempt, or an error no retry fixes), the run is blocked with the reason rather than left running with
+ * nothing to move it on.
  */
 export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.advance'> {
-  return async (payload, { logger }) => {
-    const runId = payload.protocolRunId;
+  const now = deps.now ?? Date.now;
+  return async (payload, context) => {
+    try {
+      return await advance(payload.protocolRunId, context);
+    } catch (error) {
+      if (!failsForGood(context.job, error)) throw error;
+      const reason = `Tundra could not advance the run: ${error instanceof Error ? error.message : String(error)}`;
+      const blocked = await deps.commands.run(payload.protocolRunId, 'blocked', {
+        actor,
+        reason,
+        patch: () => ({ reason }),
+        idempotencyKey: `advance-failed:${context.job.id ?? ''}:${context.job.timestamp}`,
+      });
+      context.logger.error({ err: error, outcome: blocked.kind }, 'run.advance failed for good: run blocked');
+      return { outcome: 'advance_failed', blocked: blocked.kind };
+    }
+  };
+
+  async function advance(runId: string, { logger }: JobContext) {
     // A retry puts the step back to pending: decide again to execute it (twice at most per job).
     for (let round = 0; round < 2; round++) {
       const run = await deps.store.runs.getRun(runId);
@@ -29,25 +59,44 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
         case 'await_merge':
           return { outcome: action.kind };
         case 'execute': {
-          const attempt = action.step.attempts + 1;
-          const jobId = `exec-${action.step.id}-${attempt}`;
+          const { step } = action;
+          const attempt = step.attempts + 1;
+          const jobId = `exec-${step.id}-${attempt}`;
           // A job of that id that ended without starting the step (the run was paused before the executor took
-          // it, or the executor failed first) would make BullMQ ignore the new one: the step would never run.
+          // it) would make BullMQ ignore the new one: the step would never run. One that failed used up its
+          // attempts without the executor starting the step (it records every failure after that): the run is
+          // blocked with its reason instead of trying for ever in silence. The job goes first, so a resumed run
+          // tries again, and a crash in between only retries.
           const previous = await deps.queues.queue(QueueName.Execute).getJob(jobId);
-          if (previous && ((await previous.isCompleted()) || (await previous.isFailed())))
+          if (previous && (await previous.isFailed())) {
             await previous.remove();
+            const reason =
+              `the executor could not start step ${step.order + 1} "${step.title}": ` +
+              (previous.failedReason || 'its job failed');
+            await deps.commands.run(runId, 'blocked', {
+              actor,
+              reason,
+              patch: () => ({ reason }),
+              idempotencyKey: `exec-gave-up:${jobId}:${previous.timestamp}`,
+            });
+            return { outcome: 'blocked', reason };
+          }
+          if (previous && (await previous.isCompleted())) await previous.remove();
+          // Derived from the stored step, so every advance that gets here asks for the same moment; an enqueue
+          // of an id already waiting (delayed) is ignored by BullMQ.
+          const delayMs = stepRetryDelayMs(step, now(), deps.stepRetry);
           await deps.queues.enqueue(
             'step.execute',
             {
               projectId: run.projectId,
               correlationId: run.correlationId,
               protocolRunId: runId,
-              stepRunId: action.step.id,
+              stepRunId: step.id,
               attempt,
             },
-            { jobId },
+            { jobId, ...(delayMs > 0 ? { delayMs } : {}) },
           );
-          return { outcome: 'execute', stepRunId: action.step.id, attempt };
+          return { outcome: 'execute', stepRunId: step.id, attempt, delayMs };
         }
         case 'retry':
           await deps.commands.step(runId, action.step.id, 'retried', {
@@ -87,5 +136,5 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
       }
     }
     return { outcome: 'retried' };
-  };
+  }
 }

@@ -1,29 +1,29 @@
-import type { ProtocolRun, StepRun } from '@tundra/core';
-import type { JobHandler, RunCommands, StateStore } from '@tundra/core/server';
+import type { JobPayload, ProtocolRun, StepRun } from '@tundra/core';
+import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { ciQaJobId, onCiSuccess, stepsCoveredBy } from '../ci-verdicts.js';
 
 export interface CiResultDeps {
   store: StateStore;
   commands: RunCommands;
-  /** TUNDRA_AUTO_QA_ON_CI: a green CI run passes QA of the steps it covers. */
+  /** Where the `step.qa` jobs a green CI run asks for go. */
+  queues: Pick<JobQueues, 'enqueue'>;
+  /**
+   * TUNDRA_AUTO_QA_ON_CI: a green CI run decides QA of the steps it covers: it passes them under the `ci` policy
+   * and enqueues their `step.qa` job (trigger `ci`) under the others.
+   */
   autoQaOnCi: boolean;
   unmatched: Counter<'outcome'>;
 }
 
 const actor = { kind: 'ci', name: 'ci' } as const;
 
-/** The steps a CI result for `sha` covers: up to the step that made `sha`, or all of them when `sha` is unknown. */
-export function stepsCoveredBy(steps: readonly StepRun[], sha: string | null): StepRun[] {
-  const ordered = [...steps].sort((a, b) => a.order - b.order);
-  const made = sha === null ? -1 : ordered.findIndex((step) => step.commitSha === sha);
-  return made < 0 ? ordered : ordered.slice(0, made + 1);
-}
-
 /**
- * `ci.result`: a CI run or a merge on a run's branch. Success passes QA of the steps it covers (when CI is the
- * judge), failure blocks the step that is waiting (the run blocks with it), a merge completes the run. A result
- * for a branch no active run uses is counted and dropped.
+ * `ci.result`: a CI run or a merge on a run's branch. Success passes QA of the steps it covers when CI is the
+ * judge (`ci` policy), or asks for their QA when it is only the trigger (other policies); failure blocks the steps
+ * that are waiting (the run blocks with them); a merge completes the run. A result for a branch no active run uses
+ * is counted and dropped.
  */
 export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result'> {
   return async (payload, { logger }) => {
@@ -56,23 +56,31 @@ export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result
       log.info({ steps: waiting.length }, 'CI failed');
       return { outcome: 'failed', steps: waiting.length };
     }
-    if (!deps.autoQaOnCi || project?.qaPolicy.kind !== 'ci') {
-      log.info('CI passed; QA is not decided by CI here');
-      return { outcome: 'ignored' };
+    const action = onCiSuccess(project?.qaPolicy.kind ?? null, deps.autoQaOnCi, covered);
+    switch (action.kind) {
+      case 'ignore':
+        log.info({ reason: action.reason }, 'CI passed; QA is not decided by CI here');
+        return { outcome: 'ignored', reason: action.reason };
+      case 'pass':
+        return { outcome: 'passed', steps: await passSteps(deps, run, action.steps, key, reason, log) };
+      case 'enqueue_qa':
+        return { outcome: 'qa_enqueued', steps: await enqueueQa(deps, run, action.steps, payload, log) };
+      default: {
+        const unexpected: never = action;
+        throw new Error(`unexpected CI action ${JSON.stringify(unexpected)}`);
+      }
     }
-    return { outcome: 'passed', steps: await passSteps(deps, run, covered, key, reason, log) };
   };
 }
 
 async function passSteps(
   deps: CiResultDeps,
   run: ProtocolRun,
-  covered: StepRun[],
+  deciding: readonly StepRun[],
   key: string,
   reason: string,
   log: Logger,
 ): Promise<number> {
-  const deciding = covered.filter((step) => step.status === 'needs_qa' || step.status === 'blocked');
   for (const step of deciding) {
     await deps.commands.step(run.id, step.id, 'qa_passed', {
       actor,
@@ -92,6 +100,34 @@ async function passSteps(
   }
   log.info({ steps: deciding.length }, 'CI passed QA');
   return deciding.length;
+}
+
+/**
+ * QA by the project's own policy, triggered by CI: one `step.qa` job per waiting step, with an id that makes the
+ * same CI result reported twice enqueue nothing more.
+ */
+async function enqueueQa(
+  deps: CiResultDeps,
+  run: ProtocolRun,
+  waiting: readonly StepRun[],
+  payload: JobPayload<'ci.result'>,
+  log: Logger,
+): Promise<number> {
+  for (const step of waiting) {
+    await deps.queues.enqueue(
+      'step.qa',
+      {
+        projectId: run.projectId,
+        correlationId: run.correlationId,
+        protocolRunId: run.id,
+        stepRunId: step.id,
+        trigger: 'ci',
+      },
+      { jobId: ciQaJobId(run.id, step, payload) },
+    );
+  }
+  log.info({ steps: waiting.length }, 'CI passed; QA enqueued');
+  return waiting.length;
 }
 
 async function findRunByBranch(

@@ -1,5 +1,5 @@
 import type { Project, ProtocolRun, StepRun } from '@tundra/core';
-import type { JobHandler, RunCommands, StateStore } from '@tundra/core/server';
+import { failsForGood, type JobHandler, type RunCommands, type StateStore } from '@tundra/core/server';
 
 /** The outcome of a project's QA checks on a step's work. */
 export interface CheckResult {
@@ -23,9 +23,13 @@ const actor = { kind: 'system', name: 'qa' } as const;
  * `step.qa`: decides an executed step by the project's QA policy. `command` runs the checks in the run's worktree
  * (at once after execution when TUNDRA_AUTO_QA_AFTER_EXEC is on, otherwise when an operator asks); `ci` waits for
  * the CI result of the pushed commit (`ci.result`); `manual` waits for a person to approve on the board.
+ * Checks that cannot run (the worktree is broken, say) are retried as the job; once the job has no attempt left,
+ * that is recorded as failed QA with the error, as the executor records its own errors: the planner then retries
+ * the step or, after its last attempt, blocks the run with the reason. The step is never left waiting on a job
+ * that is gone.
  */
 export function createQaStepHandler(deps: QaStepDeps): JobHandler<'step.qa'> {
-  return async (payload, { logger }) => {
+  return async (payload, { logger, job }) => {
     const run = await deps.store.runs.getRun(payload.protocolRunId);
     const step = await deps.store.runs.getStep(payload.protocolRunId, payload.stepRunId);
     const project = run && (await deps.store.projects.get(run.projectId));
@@ -34,12 +38,23 @@ export function createQaStepHandler(deps: QaStepDeps): JobHandler<'step.qa'> {
     const policy = project.qaPolicy.kind;
     const runNow =
       policy === 'command' &&
-      (payload.trigger === 'manual' || (payload.trigger === 'after_exec' && deps.autoQaAfterExec));
+      (payload.trigger === 'manual' ||
+        // ci.result only enqueues a `ci` trigger when TUNDRA_AUTO_QA_ON_CI is on.
+        payload.trigger === 'ci' ||
+        (payload.trigger === 'after_exec' && deps.autoQaAfterExec));
     if (!runNow) {
       logger.info({ policy, trigger: payload.trigger }, 'QA waits for its decision');
       return { outcome: 'waiting', policy };
     }
-    const result = await deps.runChecks(project, run, step);
+    let result: CheckResult;
+    try {
+      result = await deps.runChecks(project, run, step);
+    } catch (error) {
+      if (!failsForGood(job, error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error({ err: error }, 'QA checks could not run, and the job has no attempt left');
+      result = { passed: false, summary: `QA could not run the checks: ${message}` };
+    }
     const outcome = await deps.commands.step(run.id, step.id, result.passed ? 'qa_passed' : 'qa_failed', {
       actor,
       idempotencyKey: `qa:${step.id}:${step.attempts}`,

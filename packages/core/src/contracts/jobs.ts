@@ -92,10 +92,13 @@ export const jobCatalog = {
     backoffMs: 1_000,
     timeoutMs: 60_000,
   }),
+  // A step's own attempts are counted on the StepRun and spaced by the planner (TUNDRA_STEP_RETRY_*): these job
+  // attempts only cover an executor that failed before it could start the step or record its outcome (Redis, say).
+  // A job that fails them all is found by the next `run.advance`, which blocks the run with its reason.
   'step.execute': job({
     queue: QueueName.Execute,
     schema: ExecuteStepJob,
-    attempts: 1,
+    attempts: 3,
     backoffMs: 5_000,
     timeoutMs: 6 * 3_600_000,
   }),

@@ -42,6 +42,21 @@ export function toBullmqError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Whether the job is on its last attempt: if this one fails, BullMQ will not run it again. */
+export function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Whether `error`, thrown by the job's current attempt, ends the job for good: no retry can fix it (a non-retryable
+ * TundraError, BullMQ's UnrecoverableError) or no attempt is left. A handler whose job drives a run or a step checks
+ * this before letting the error go, and records the failure on the run instead, so the run is not left waiting on
+ * a job that is gone.
+ */
+export function failsForGood(job: Pick<Job, 'attemptsMade' | 'opts'>, error: unknown): boolean {
+  return toBullmqError(error) instanceof UnrecoverableError || isLastAttempt(job);
+}
+
 /** Starts one BullMQ worker per queue that has handlers; each job is parsed against its contract, then handled. */
 export function startWorkers(options: WorkerHostOptions): { workers: Worker[]; close(): Promise<void> } {
   const byQueue = new Map<QueueName, JobName[]>();
@@ -97,7 +112,7 @@ async function handle(options: WorkerHostOptions, queue: QueueName, job: Job): P
       throw error;
     }
     const mapped = error instanceof UnrecoverableError ? error : toBullmqError(error);
-    const final = mapped instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const final = mapped instanceof UnrecoverableError || isLastAttempt(job);
     const outcome = mapped instanceof UnrecoverableError ? 'unrecoverable' : final ? 'failed' : 'retried';
     options.metrics.jobs.inc({ queue, name, outcome });
     logger.warn({ err: error, outcome }, 'job failed');

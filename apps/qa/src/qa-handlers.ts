@@ -1,0 +1,68 @@
+import type { WorkerDeps, WorkerHandlers } from '@tundra/core/server';
+import { createEngineRunner } from '@tundra/engine';
+import { createWorkspaceManager } from '@tundra/workspace';
+import { Counter } from 'prom-client';
+import type { QaConfig } from './config.js';
+import { createCiResultHandler } from './handlers/ci-result.js';
+import { createQaStepHandler, type RunChecks } from './handlers/qa-step.js';
+import { withSameCommitVerdict } from './handlers/same-commit-verdict.js';
+import { createRunChecks } from './run-checks.js';
+
+export interface QaHandlerOptions {
+  /** The `command` policy's checks; by default the project's command run in the run's worktree. */
+  runChecks?: RunChecks;
+  /** The environment checks start from. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The QA app's jobs: `step.qa` (the project's QA policy decides an executed step) and `ci.result` (CI's verdict on
+ * a run's branch). Built here rather than in `main.ts` so that tests run the same wiring against their own Redis.
+ */
+export function createQaHandlers(
+  deps: WorkerDeps,
+  config: QaConfig,
+  options: QaHandlerOptions = {},
+): WorkerHandlers {
+  const { store, commands, queues, registry, logger } = deps;
+  const env = options.env ?? {};
+  const runChecks =
+    options.runChecks ??
+    createRunChecks({
+      engines: createEngineRunner({ registry, killGraceMs: config.TUNDRA_ENGINE_KILL_GRACE_MS }),
+      // QA only reads the executor's worktrees (same TUNDRA_WORKSPACES_DIR); it never commits.
+      workspaces: createWorkspaceManager({
+        root: config.TUNDRA_WORKSPACES_DIR,
+        gitAuthor: { name: 'Tundra QA', email: 'qa@tundra.invalid' },
+        logger,
+      }),
+      timeoutMs: config.TUNDRA_QA_TIMEOUT_MS,
+      baseEnv: { PATH: env.PATH, HOME: env.HOME },
+    });
+  const autoQaOnCi = config.TUNDRA_AUTO_QA_ON_CI;
+  return {
+    handlers: {
+      'step.qa': withSameCommitVerdict(
+        createQaStepHandler({
+          store,
+          commands,
+          runChecks,
+          autoQaAfterExec: config.TUNDRA_AUTO_QA_AFTER_EXEC,
+        }),
+        { store, commands, autoQaOnCi },
+      ),
+      'ci.result': createCiResultHandler({
+        store,
+        commands,
+        queues,
+        autoQaOnCi,
+        unmatched: new Counter({
+          name: 'tundra_ci_results_unmatched_total',
+          help: 'CI results for a branch no active run uses, by outcome.',
+          labelNames: ['outcome'] as const,
+          registers: [registry],
+        }),
+      }),
+    },
+  };
+}
