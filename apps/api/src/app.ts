@@ -23,14 +23,16 @@ import { projectTokenRoutes } from './routes/project-tokens.js';
 import { projectRoutes } from './routes/projects.js';
 import { protocolActionRoutes } from './routes/protocol-actions.js';
 import { protocolRoutes } from './routes/protocols.js';
+import { startRunRoutes } from './routes/start-run.js';
 import { stepActionRoutes } from './routes/step-actions.js';
 import { stepRoutes } from './routes/steps.js';
 import type { ApiServices } from './services.js';
 import { ApiStore } from './store/api-store.js';
+import { IdempotencyRecords, idempotencyTtlSeconds } from './store/idempotency-records.js';
 import { createApiKeys } from './store/keys.js';
 import { StepLogs } from './store/step-logs.js';
 import { createLinks, type LinkOptions } from './taiga/links.js';
-import type { ProjectValidator, TaigaItemResolver } from './taiga/ports.js';
+import type { ProjectValidator, TaigaItemResolver, TaigaTaskRefs } from './taiga/ports.js';
 
 export const apiVersion = '1.0.0';
 
@@ -45,6 +47,8 @@ export interface ApiDeps {
   adminToken: string;
   validator: ProjectValidator;
   resolver: TaigaItemResolver;
+  /** Task refs for the web links of steps. */
+  taskRefs: TaigaTaskRefs;
   links?: LinkOptions;
   readiness?: ReadinessCheck;
   now?: () => Date;
@@ -64,7 +68,7 @@ export interface ApiApp {
 export function createApp(deps: ApiDeps): ApiApp {
   const now = deps.now ?? (() => new Date());
   const keys = createApiKeys(deps.prefix);
-  const store = createStateStore({ redis: deps.redis, prefix: deps.prefix, now });
+  const store = createStateStore({ redis: deps.redis, prefix: deps.prefix, now, idempotencyTtlSeconds });
   const hub = new SseHub({
     redis: deps.redis,
     logger: deps.logger,
@@ -75,6 +79,8 @@ export function createApp(deps: ApiDeps): ApiApp {
     logger: deps.logger,
     store,
     apiStore: new ApiStore(deps.redis, keys),
+    keys,
+    idempotency: new IdempotencyRecords(deps.redis),
     tokens: new ProjectTokens(deps.redis, keys, now),
     logs: new StepLogs(deps.redis, keys),
     queues: deps.queues,
@@ -86,13 +92,18 @@ export function createApp(deps: ApiDeps): ApiApp {
     hub,
     validator: deps.validator,
     resolver: deps.resolver,
-    links: createLinks(deps.links ?? { webUrl: null, apiUrl: null }),
+    links: createLinks({
+      options: deps.links ?? { webUrl: null, apiUrl: null },
+      taskRefs: deps.taskRefs,
+      logger: deps.logger,
+    }),
     now,
   };
   const routes: AnyRoute[] = [
     ...projectRoutes(services),
     ...projectTokenRoutes(services),
     ...protocolRoutes(services),
+    ...startRunRoutes(services),
     ...protocolActionRoutes(services),
     ...stepRoutes(services),
     ...stepActionRoutes(services),

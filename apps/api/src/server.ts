@@ -12,7 +12,11 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
-import { createTaigaItemResolver, createTaigaProjectValidator } from './taiga/taiga-adapters.js';
+import {
+  createTaigaItemResolver,
+  createTaigaProjectValidator,
+  createTaigaTaskRefs,
+} from './taiga/taiga-adapters.js';
 
 export interface StartApiOptions {
   config: ApiConfig;
@@ -40,6 +44,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningService
     adminToken: config.TUNDRA_API_TOKEN,
     validator: createTaigaProjectValidator(taiga),
     resolver: createTaigaItemResolver(taiga),
+    taskRefs: createTaigaTaskRefs(taiga),
     links: {
       webUrl: config.TUNDRA_TAIGA_WEB_URL ?? null,
       apiUrl: `${options.taiga.baseUrl.replace(/\/+$/, '')}/api/v1`,

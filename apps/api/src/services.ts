@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ProjectTokens } from './auth/project-tokens.js';
 import type { SseHub } from './http/sse.js';
 import type { ApiStore } from './store/api-store.js';
+import type { IdempotencyRecords } from './store/idempotency-records.js';
+import type { ApiKeys } from './store/keys.js';
 import type { StepLogs } from './store/step-logs.js';
 import type { Links } from './taiga/links.js';
 import type { ProjectValidator, TaigaItemResolver } from './taiga/ports.js';
@@ -12,6 +14,10 @@ export interface ApiServices {
   logger: Logger;
   store: StateStore;
   apiStore: ApiStore;
+  /** The API's own key names (the core's, plus project tokens and start requests). */
+  keys: ApiKeys;
+  /** First answers of `POST /protocols`, by idempotency key. */
+  idempotency: IdempotencyRecords;
   tokens: ProjectTokens;
   logs: StepLogs;
   queues: JobQueues;

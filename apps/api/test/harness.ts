@@ -15,7 +15,11 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiApp, createApp } from '../src/app.js';
 import { createApiKeys } from '../src/store/keys.js';
-import { createTaigaItemResolver, createTaigaProjectValidator } from '../src/taiga/taiga-adapters.js';
+import {
+  createTaigaItemResolver,
+  createTaigaProjectValidator,
+  createTaigaTaskRefs,
+} from '../src/taiga/taiga-adapters.js';
 
 export const adminToken = 'admin-token-for-tests-0123456789';
 
@@ -43,14 +47,20 @@ export interface ApiHarness {
   taiga: TaigaSandbox;
   seed: DemoSeed;
   api: ApiApp;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read bodies freely and check them with expect
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** A project stored directly (no Taiga check), for tests about runs. */
   putProject(overrides?: Partial<ProjectSpec>): Promise<void>;
   /** A project token made through the API. */
   projectToken(projectId: string, name?: string): Promise<string>;
-  /** A run driven through the store to `running` with `steps` pending steps. */
-  runningRun(projectId: string, steps?: number): Promise<{ run: ProtocolRun; steps: StepRun[] }>;
+  /**
+   * A run driven through the store to `running` with `steps` pending steps; step i's Taiga task is `taskIds[i]`
+   * (500 + i, a task the sandbox does not have, unless given).
+   */
+  runningRun(
+    projectId: string,
+    steps?: number,
+    options?: { taskIds?: number[] },
+  ): Promise<{ run: ProtocolRun; steps: StepRun[] }>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +89,7 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
     adminToken,
     validator: createTaigaProjectValidator(client),
     resolver: createTaigaItemResolver(client),
+    taskRefs: createTaigaTaskRefs(client),
     links: { webUrl: 'https://taiga.example.com', apiUrl: `${taiga.url}/api/v1` },
     sseHeartbeatMs: options.sseHeartbeatMs,
   });
@@ -117,7 +128,7 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
       if (created.status !== 201) throw new Error(`token: ${JSON.stringify(created.body)}`);
       return created.body.token as string;
     },
-    async runningRun(projectId, stepCount = 2) {
+    async runningRun(projectId, stepCount = 2, options = {}) {
       const created = await store.runs.createRun({
         projectId,
         taigaItem: buildTaigaItem(),
@@ -131,7 +142,7 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
       const steps: PlannedStep[] = Array.from({ length: stepCount }, (_, i) => ({
         title: `step ${i}`,
         instructions: `do ${i}`,
-        taigaTaskId: 500 + i,
+        taigaTaskId: options.taskIds?.[i] ?? 500 + i,
       }));
       await store.runs.storePlan(id, { engine: 'taiga-tasks', steps }, { actor: testActor });
       await store.runs.transitionRun(id, 'plan_ready', { actor: testActor });

@@ -252,4 +252,42 @@ describe('project tokens', () => {
     expect((await h.request('GET', '/projects/tok', { projectToken: token })).status).toBe(401);
     expect((await h.request('DELETE', '/projects/tok/tokens/ci-bot')).status).toBe(404);
   });
+
+  it('answer 401 without a valid token, and 404 for another project or one that does not exist', async () => {
+    await h.putProject({ id: 'tok-mine' });
+    await h.putProject({ id: 'tok-theirs' });
+    await h.request('POST', '/projects/tok-theirs/tokens', { body: { name: 'kept' } });
+    const mine = await h.projectToken('tok-mine');
+    const calls = [
+      ['GET', '/projects/tok-theirs/tokens', undefined],
+      ['POST', '/projects/tok-theirs/tokens', { name: 'stolen' }],
+      ['DELETE', '/projects/tok-theirs/tokens/kept', undefined],
+    ] as const;
+    for (const [method, path, body] of calls) {
+      const none = await h.request(method, path, { token: null, body });
+      expect(none.status).toBe(401);
+      expect(none.body.error.code).toBe('UNAUTHORIZED');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tundra"');
+      expect((await h.request(method, path, { token: 'not-the-admin-token', body })).status).toBe(401);
+      expect((await h.request(method, path, { projectToken: 'tpt.tok-theirs.forged', body })).status).toBe(
+        401,
+      );
+      const hidden = await h.request(method, path, { projectToken: mine, body });
+      expect(hidden.status).toBe(404);
+      expect(hidden.body.error).toEqual({
+        code: 'NOT_FOUND',
+        message: 'project tok-theirs does not exist',
+        details: { entity: 'project', id: 'tok-theirs' },
+      });
+      const missing = await h.request(method, path.replace('tok-theirs', 'tok-nowhere'), { body });
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.details).toEqual({ entity: 'project', id: 'tok-nowhere' });
+    }
+    // Nothing was made or revoked on the way.
+    expect(
+      (await h.request('GET', '/projects/tok-theirs/tokens')).body.tokens.map(
+        (t: { name: string }) => t.name,
+      ),
+    ).toEqual(['kept']);
+  });
 });

@@ -1,5 +1,6 @@
 import { QueueName } from '@tundra/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyRecords, requestFingerprint } from '../src/store/idempotency-records.js';
 import { type ApiHarness, startHarness } from './harness.js';
 
 let h: ApiHarness;
@@ -42,19 +43,24 @@ describe('GET /projects/{id}/protocols', () => {
 });
 
 describe('GET /protocols/{id}', () => {
-  it('shows the run with its steps and Taiga links', async () => {
-    const { run, steps } = await h.runningRun('alpha', 2);
+  it('shows the run with its steps and their Taiga web links, by project slug and ref', async () => {
+    const [first, second] = h.seed.tasks;
+    // The third step's task is one Taiga does not have: no web link for it, and the page still answers.
+    const { run, steps } = await h.runningRun('alpha', 3, { taskIds: [first!.id, second!.id, 999_999] });
     const shown = await h.request('GET', `/protocols/${run.id}`, { projectToken: alphaToken });
     expect(shown.status).toBe(200);
+    const web = `https://taiga.example.com/project/${h.seed.project.slug}`;
     expect(shown.body.protocol).toMatchObject({
       id: run.id,
       status: 'running',
-      links: {
-        taigaItem: `https://taiga.example.com/project/${h.seed.project.slug}/us/${run.taigaItem.ref}`,
-      },
+      links: { taigaItem: `${web}/us/${run.taigaItem.ref}` },
     });
     expect(shown.body.steps.map((s: { id: string }) => s.id)).toEqual(steps.map((s) => s.id));
-    expect(shown.body.steps[0].links.taigaTask).toBe(`${h.taiga.url}/api/v1/tasks/${steps[0]!.taigaTaskId}`);
+    expect(shown.body.steps.map((s: { links: unknown }) => s.links)).toEqual([
+      { taigaTask: `${web}/task/${first!.ref}`, taigaTaskApi: `${h.taiga.url}/api/v1/tasks/${first!.id}` },
+      { taigaTask: `${web}/task/${second!.ref}`, taigaTaskApi: `${h.taiga.url}/api/v1/tasks/${second!.id}` },
+      { taigaTask: null, taigaTaskApi: `${h.taiga.url}/api/v1/tasks/999999` },
+    ]);
   });
 
   it('answers 404 to another project token, 400 to a malformed id, 401 without a token', async () => {
@@ -106,8 +112,10 @@ describe('POST /protocols', () => {
       projectId: 'alpha',
       taigaItem: { type: 'userstory', id: h.seed.story.id, ref: h.seed.story.ref },
     });
+    expect(accepted.body.replayed).toBe(false);
     const again = await h.request('POST', '/protocols', { body, headers: key('start-1') });
-    expect(again.body.jobId).toBe(accepted.body.jobId);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual({ ...accepted.body, replayed: true });
     const job = await h.queues.queue(QueueName.Plan).getJob(accepted.body.jobId);
     expect(job?.name).toBe('run.start');
     expect(job?.data).toMatchObject({
@@ -130,6 +138,77 @@ describe('POST /protocols', () => {
     expect(forTask.body.taigaItem).toEqual({ type: 'task', id: task.id, ref: task.ref });
   });
 
+  it('remembers a key for 7 days with its first answer, and refuses it with another request (422)', async () => {
+    const ref = h.seed.tasks[2]!.ref;
+    const first = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref, reason: 'first' },
+      headers: key('start-reused'),
+    });
+    expect(first.status).toBe(202);
+    const record = h.keys.startRequest('alpha', 'api:start-reused');
+    expect(await h.redis.client.ttl(record)).toBeGreaterThan(7 * 24 * 3600 - 60);
+    const waiting = async () =>
+      (await h.queues.queue(QueueName.Plan).getJobs(['waiting'])).filter((j) => j.name === 'run.start');
+    const before = (await waiting()).length;
+    for (const changed of [
+      { projectId: 'alpha', ref: h.seed.story.ref, reason: 'first' },
+      { projectId: 'alpha', ref, reason: 'second' },
+      { projectId: 'alpha', ref },
+    ]) {
+      const reused = await h.request('POST', '/protocols', { body: changed, headers: key('start-reused') });
+      expect(reused.status).toBe(422);
+      expect(reused.body.error).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message:
+          'Idempotency-Key start-reused was used with another request to start a run in project alpha (a different ref or reason); send a new key for a new request',
+        details: { idempotencyKey: 'start-reused' },
+      });
+    }
+    expect((await waiting()).length).toBe(before);
+    // The same key in another project is another key.
+    await h.putProject({
+      id: 'gamma',
+      taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+    });
+    const elsewhere = await h.request('POST', '/protocols', {
+      body: { projectId: 'gamma', ref, reason: 'first' },
+      headers: key('start-reused'),
+    });
+    expect(elsewhere.status).toBe(202);
+    expect(elsewhere.body).toMatchObject({ projectId: 'gamma', replayed: false });
+    expect(elsewhere.body.jobId).not.toBe(first.body.jobId);
+  });
+
+  it('answers 409 while the same request is still being answered, and frees a key after an error', async () => {
+    const ref = h.seed.story.ref;
+    const busy = h.keys.startRequest('alpha', 'api:start-busy');
+    // Another attempt holds the key (as a request in flight does): claim it as that attempt would.
+    const records = new IdempotencyRecords(h.redis.client);
+    const held = await records.claim(busy, requestFingerprint(['POST /protocols', 'alpha', ref, null]));
+    expect(held.kind).toBe('claimed');
+    const inUse = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref },
+      headers: key('start-busy'),
+    });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_IN_USE',
+      details: { idempotencyKey: 'start-busy' },
+    });
+
+    const unknown = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: 9999 },
+      headers: key('start-after-error'),
+    });
+    expect(unknown.status).toBe(404);
+    expect(await h.redis.client.exists(h.keys.startRequest('alpha', 'api:start-after-error'))).toBe(0);
+    const retried = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: 9999 },
+      headers: key('start-after-error'),
+    });
+    expect(retried.body.error.code).toBe('TAIGA_ITEM_NOT_FOUND');
+  });
+
   it('answers 200 with the active run when the item has one', async () => {
     const created = await h.store.runs.createRun({
       projectId: 'alpha',
@@ -146,7 +225,13 @@ describe('POST /protocols', () => {
     expect(active.body).toMatchObject({
       status: 'active',
       protocol: { id: created.kind === 'created' ? created.run.id : '' },
+      replayed: false,
     });
+    const replayed = await h.request('POST', '/protocols', {
+      body: { projectId: 'alpha', ref: h.seed.tasks[1]!.ref },
+      headers: key('start-active'),
+    });
+    expect(replayed).toMatchObject({ status: 200, body: { ...active.body, replayed: true } });
   });
 
   it('answers 404 for an unknown ref or another project, 400 without a key or a ref, 401 without a token', async () => {

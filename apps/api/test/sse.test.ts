@@ -102,11 +102,40 @@ describe('GET /steps/{id}/logs/stream', () => {
     const resumed = await stream(`/steps/${step.id}/logs/stream?after=${first!.id}`);
     expect((await resumed.take(2)).map((e) => e.id)).toEqual(next.map((e) => e.id));
     await resumed.close();
+    // What EventSource sends on reconnect; it wins over ?after=.
+    const reconnected = await stream(`/steps/${step.id}/logs/stream?after=${first!.id}`, {
+      ...admin,
+      'last-event-id': next[0]!.id,
+    });
+    const [third] = await reconnected.take(1);
+    expect(third).toMatchObject({ id: next[1]!.id, event: 'log', data: { line: 'third' } });
+    await write('fourth');
+    const [fourth] = await reconnected.take(1);
+    expect(fourth).toMatchObject({ event: 'log', data: { line: 'fourth' } });
+    await reconnected.close();
     const { steps: hidden } = await h.runningRun('beta', 1);
     const other = await fetch(`${h.url}/api/v1/steps/${hidden[0]!.id}/logs/stream`, {
       headers: { 'x-project-token': alphaToken },
     });
     expect(other.status).toBe(404);
     expect((await fetch(`${h.url}/api/v1/steps/${step.id}/logs/stream`)).status).toBe(401);
+  });
+
+  it('answers 400 for a malformed Last-Event-ID, as JSON', async () => {
+    const { steps } = await h.runningRun('alpha', 1);
+    const bad = await fetch(`${h.url}/api/v1/steps/${steps[0]!.id}/logs/stream`, {
+      headers: { ...admin, 'last-event-id': 'yesterday' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/json');
+    expect(((await bad.json()) as { error: unknown }).error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'invalid request: Last-Event-ID: yesterday is not a stream id',
+      details: {
+        issues: [
+          { location: 'headers', path: 'last-event-id', message: 'a stream id such as 1700000000000-0' },
+        ],
+      },
+    });
   });
 });

@@ -6,7 +6,10 @@ let h: ApiHarness;
 let alphaToken: string;
 beforeAll(async () => {
   h = await startHarness();
-  await h.putProject({ id: 'alpha' });
+  await h.putProject({
+    id: 'alpha',
+    taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+  });
   await h.putProject({ id: 'beta' });
   alphaToken = await h.projectToken('alpha');
 });
@@ -33,13 +36,17 @@ async function stepIn(status: 'needs_qa' | 'failed', projectId = 'alpha') {
 
 describe('GET /steps/{id}', () => {
   it('shows a step to its project, 404 to another, 400 for a malformed id, 401 without a token', async () => {
-    const { steps } = await h.runningRun('alpha', 1);
+    const task = h.seed.tasks[0]!;
+    const { steps } = await h.runningRun('alpha', 1, { taskIds: [task.id] });
     const shown = await h.request('GET', `/steps/${steps[0]!.id}`, { projectToken: alphaToken });
     expect(shown.status).toBe(200);
     expect(shown.body.step).toMatchObject({
       id: steps[0]!.id,
       status: 'pending',
-      links: { taigaTask: expect.any(String) },
+      links: {
+        taigaTask: `https://taiga.example.com/project/${h.seed.project.slug}/task/${task.ref}`,
+        taigaTaskApi: `${h.taiga.url}/api/v1/tasks/${task.id}`,
+      },
     });
     const { steps: hidden } = await h.runningRun('beta', 1);
     expect((await h.request('GET', `/steps/${hidden[0]!.id}`, { projectToken: alphaToken })).status).toBe(

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueName } from '@tundra/core';
@@ -35,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingester.stop();
   await h.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 const demoProject = (id: string, name: string) => ({
@@ -121,13 +122,19 @@ describe('tundra run and runs', () => {
       id: 'cli-start',
       taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X' },
     });
-    const run = await tundra(['run', 'start', `TG-${h.seed.story.ref}`, '--project', 'cli-start'], env);
+    const start = ['run', 'start', `TG-${h.seed.story.ref}`, '--project', 'cli-start'];
+    const run = await tundra([...start, '--idempotency-key', 'cli-start-1'], env);
     expect(run.code).toBe(0);
     const jobId = /job (\S+)\)/.exec(run.stdout)?.[1];
     expect((await h.queues.queue(QueueName.Plan).getJob(jobId!))?.data.taigaItem).toMatchObject({
       type: 'userstory',
       ref: h.seed.story.ref,
     });
+    const again = await tundra([...start, '--idempotency-key', 'cli-start-1'], env);
+    expect(again.stdout).toContain(`(job ${jobId}) — already done with this idempotency key.`);
+    const reused = await tundra([...start, '--idempotency-key', 'cli-start-1', '--reason', 'other'], env);
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toContain('error (IDEMPOTENCY_KEY_REUSED): Idempotency-Key cli-start-1 was used');
     expect((await tundra(['run', 'start', 'x42', '--project', 'cli-start'], env)).code).toBe(2);
   });
 

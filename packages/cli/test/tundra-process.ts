@@ -1,6 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { repoRoot } from '@tundra/testkit';
+
+/** The checkout's `tundra` bin, as `pnpm exec tundra` runs it (from the sources; see bin/tundra.mjs). */
+export const workspaceBin = join(repoRoot, 'packages/cli/bin/tundra.mjs');
+
+export interface TundraOptions {
+  /** The command and its first arguments; `node <workspaceBin>` unless given (e.g. an installed `tundra`). */
+  command?: readonly [string, ...string[]];
+  /** The working directory; the repository root unless given. */
+  cwd?: string;
+}
 
 export interface TundraRun {
   code: number | null;
@@ -15,17 +26,18 @@ export interface TundraProcess {
   done: Promise<TundraRun>;
 }
 
-/** Runs the real `tundra` entry point as a child process (from source, like the installed bin runs dist/). */
-export function spawnTundra(args: readonly string[], env: Record<string, string>): TundraProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: 'pipe',
-    },
-  );
+/** Runs the real `tundra` bin as a child process. */
+export function spawnTundra(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: TundraOptions = {},
+): TundraProcess {
+  const [command, ...first] = options.command ?? [process.execPath, workspaceBin];
+  const child = spawn(command, [...first, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: 'pipe',
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -58,6 +70,10 @@ export function spawnTundra(args: readonly string[], env: Record<string, string>
 }
 
 /** Runs `tundra` to completion. */
-export function tundra(args: readonly string[], env: Record<string, string>): Promise<TundraRun> {
-  return spawnTundra(args, env).done;
+export function tundra(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: TundraOptions = {},
+): Promise<TundraRun> {
+  return spawnTundra(args, env, options).done;
 }

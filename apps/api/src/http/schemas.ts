@@ -79,8 +79,13 @@ export const TaigaLinks = z.object({
   taigaItem: z.string().nullable(),
 });
 export const StepLinks = z.object({
-  /** The Taiga API resource of the step's task, when TUNDRA_TAIGA_URL is set and the step has a task. */
+  /**
+   * The Taiga web page of the step's task, when TUNDRA_TAIGA_WEB_URL is set, the step has a task and Taiga told
+   * its ref.
+   */
   taigaTask: z.string().nullable(),
+  /** The Taiga API resource of the step's task (`<TUNDRA_TAIGA_URL>/api/v1/tasks/<id>`), for programs. */
+  taigaTaskApi: z.string().nullable(),
 });
 
 export const ProtocolWithLinks = ProtocolRun.extend({ links: TaigaLinks });
@@ -138,8 +143,14 @@ export const StartRunAccepted = z.object({
   jobId: z.string(),
   projectId: ProjectId,
   taigaItem: TaigaItemRef,
+  /** True when this is the stored first answer to the same request with the same Idempotency-Key. */
+  replayed: z.boolean(),
 });
-export const StartRunExisting = z.object({ status: z.literal('active'), protocol: ProtocolRun });
+export const StartRunExisting = z.object({
+  status: z.literal('active'),
+  protocol: ProtocolRun,
+  replayed: z.boolean(),
+});
 
 export const ActionResult = z.object({
   /** The action's transition event; for `run`/`run_qa`, the audit event that recorded the request. */

@@ -1,19 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { ProtocolRun } from '@tundra/core';
-import { actorOf } from '../auth/principal.js';
-import { ApiError, ApiErrorCode } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import {
-  ErrorBody,
   EventPage,
   ProjectParams,
   ProtocolDetail,
   ProtocolList,
   ProtocolListQuery,
   ProtocolParams,
-  StartRunAccepted,
-  StartRunBody,
-  StartRunExisting,
   StreamPage,
 } from '../http/schemas.js';
 import { resumePoint } from '../http/sse.js';
@@ -61,11 +54,13 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
           store.projects.get(run.projectId),
           store.runs.listSteps(run.id),
         ]);
+        const slug = project?.taiga.projectSlug ?? null;
+        const stepLinks = await services.links.steps(steps, slug);
         return {
           status: 200,
           body: {
-            protocol: { ...run, links: services.links.run(run, project?.taiga.projectSlug ?? null) },
-            steps: steps.map((step) => ({ ...step, links: services.links.step(step) })),
+            protocol: { ...run, links: services.links.run(run, slug) },
+            steps: steps.map((step, index) => ({ ...step, links: stepLinks[index]! })),
           },
         };
       },
@@ -110,61 +105,6 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
           after,
         );
         return null;
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/protocols',
-      tag: 'actions',
-      summary: 'Start a run for a Taiga user story or task, by its ref',
-      body: StartRunBody,
-      idempotent: true,
-      responses: {
-        202: { description: 'The start was enqueued', schema: StartRunAccepted },
-        200: { description: 'The item already has an active run', schema: StartRunExisting },
-        404: { description: 'No such project, or no user story or task with this ref', schema: ErrorBody },
-        502: { description: 'Taiga could not be asked', schema: ErrorBody },
-      },
-      async handler({ body, principal, idempotencyKey }) {
-        const project = await visibleProject(services, principal, body.projectId);
-        let item: Awaited<ReturnType<ApiServices['resolver']['resolve']>>;
-        try {
-          item = await services.resolver.resolve(project, body.ref);
-        } catch (error) {
-          services.logger.warn({ err: error, projectId: project.id, ref: body.ref }, 'Taiga lookup failed');
-          throw new ApiError(
-            ApiErrorCode.TaigaUnavailable,
-            `could not look up #${body.ref} in Taiga: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
-        if (!item) {
-          throw new ApiError(
-            ApiErrorCode.TaigaItemNotFound,
-            `project ${project.id} has no user story or task #${body.ref} in Taiga`,
-            { ref: body.ref },
-          );
-        }
-        const taigaItem = { type: item.type, id: item.id, ref: item.ref };
-        const active = await store.runs.findActiveRun(project.id, taigaItem);
-        if (active) return { status: 200, body: { status: 'active', protocol: active } };
-        // The job id comes from the idempotency key, so a retried request enqueues the start once.
-        const digest = createHash('sha256').update(`${project.id}\n${idempotencyKey}`).digest('hex');
-        const jobId = await services.queues.enqueue(
-          'run.start',
-          {
-            projectId: project.id,
-            correlationId: `api-${digest.slice(0, 24)}`,
-            taigaItem,
-            sourceEventId: null,
-            requestedBy: { actor: actorOf(principal), reason: body.reason ?? null },
-          },
-          { jobId: `api-start-${digest.slice(0, 40)}` },
-        );
-        services.logger.info(
-          { projectId: project.id, taigaItem, jobId, reason: body.reason },
-          'run start enqueued',
-        );
-        return { status: 202, body: { status: 'accepted', jobId, projectId: project.id, taigaItem } };
       },
     }),
   ];

@@ -16,7 +16,9 @@ export function stepRoutes(services: ApiServices): AnyRoute[] {
       responses: { 200: { description: 'The step', schema: z.object({ step: StepWithLinks }) } },
       async handler({ params, principal }) {
         const step = await visibleStep(services, principal, params.id);
-        return { status: 200, body: { step: { ...step, links: services.links.step(step) } } };
+        const project = await services.store.projects.get(step.projectId);
+        const links = await services.links.step(step, project?.taiga.projectSlug ?? null);
+        return { status: 200, body: { step: { ...step, links } } };
       },
     }),
     defineRoute({

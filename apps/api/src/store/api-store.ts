@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Actor, StepRun } from '@tundra/core';
 import { encodeEvent, LuaScript, ScriptCode } from '@tundra/core/server';
 import type { Redis } from 'ioredis';
+import { idempotencyTtlSeconds } from './idempotency-records.js';
 import type { ApiKeys } from './keys.js';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
@@ -10,7 +11,6 @@ const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 // The core store's defaults: audit events share the run's stream, so they share its caps too.
 const runStreamMaxLen = 10_000;
 const globalStreamMaxLen = 100_000;
-const idempotencyTtlSeconds = 7 * 24 * 3600;
 
 export type DeleteProjectOutcome =
   | { kind: 'deleted' }

@@ -10,6 +10,12 @@ export function createApiKeys(prefix: string) {
     ...core,
     /** Hash: SHA-256 (hex) of a project token → JSON `{name, createdAt}`. Only the hash is ever stored. */
     projectTokens: (projectId: string) => `${core.project(projectId)}:api-tokens`,
+    /**
+     * Hash: the idempotency record of a `POST /protocols` for the project, `{request, claim, status, body}`
+     * (`idempotencyKey` as the routes scope it, `api:<Idempotency-Key>`).
+     */
+    startRequest: (projectId: string, idempotencyKey: string) =>
+      `${core.project(projectId)}:idem:start:${idempotencyKey}`,
   } as const;
 }
 export type ApiKeys = ReturnType<typeof createApiKeys>;

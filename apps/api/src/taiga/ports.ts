@@ -32,3 +32,9 @@ export interface ProjectValidator {
 export interface TaigaItemResolver {
   resolve(project: Project, ref: number): Promise<(TaigaItemRef & { subject: string }) | null>;
 }
+
+/** The ref of a Taiga task: the web front addresses tasks by ref, and a step records only its task's id. */
+export interface TaigaTaskRefs {
+  /** The task's ref, or null when Taiga has no such task. Throws when Taiga cannot be asked. */
+  refOf(taskId: number): Promise<number | null>;
+}

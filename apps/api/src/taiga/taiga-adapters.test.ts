@@ -1,6 +1,10 @@
 import { TaigaNotFoundError } from '@tundra/taiga';
 import { describe, expect, it } from 'vitest';
-import { createTaigaItemResolver, createTaigaProjectValidator } from './taiga-adapters.js';
+import {
+  createTaigaItemResolver,
+  createTaigaProjectValidator,
+  createTaigaTaskRefs,
+} from './taiga-adapters.js';
 
 const statuses = (slugs: string[]) => slugs.map((slug, i) => ({ id: i + 1, slug, name: slug }));
 const notFound = () => new TaigaNotFoundError({ endpoint: '/x', method: 'GET' }, 'not found');
@@ -99,5 +103,47 @@ describe('the Taiga item resolver', () => {
     });
     expect(await resolver.resolve(project, 2)).toEqual({ type: 'task', id: 20, ref: 2, subject: 'Task' });
     expect(await resolver.resolve(project, 3)).toBeNull();
+  });
+});
+
+describe('the Taiga task refs', () => {
+  it('asks Taiga once per task, forgets the oldest past the cache size, and keeps no missing task', async () => {
+    const asked: number[] = [];
+    const refs = createTaigaTaskRefs(
+      {
+        getTask: async (id: number) => {
+          asked.push(id);
+          if (id === 404) throw notFound();
+          return { id, ref: id + 1000 };
+        },
+      } as unknown as Parameters<typeof createTaigaTaskRefs>[0],
+      2,
+    );
+    expect(await refs.refOf(1)).toBe(1001);
+    expect(await refs.refOf(1)).toBe(1001);
+    expect(await refs.refOf(404)).toBeNull();
+    expect(await refs.refOf(404)).toBeNull();
+    expect(await refs.refOf(2)).toBe(1002);
+    expect(await refs.refOf(3)).toBe(1003);
+    expect(await refs.refOf(1)).toBe(1001);
+    expect(asked).toEqual([1, 404, 404, 2, 3, 1]);
+  });
+
+  it('shares one request among pages asking for the same task at once', async () => {
+    let answer: (task: { id: number; ref: number }) => void = () => undefined;
+    let calls = 0;
+    const refs = createTaigaTaskRefs({
+      getTask: () => {
+        calls += 1;
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      },
+    } as unknown as Parameters<typeof createTaigaTaskRefs>[0]);
+    const first = refs.refOf(5);
+    const second = refs.refOf(5);
+    answer({ id: 5, ref: 55 });
+    expect(await Promise.all([first, second])).toEqual([55, 55]);
+    expect(calls).toBe(1);
   });
 });

@@ -1,6 +1,12 @@
 import { StatusMappingError } from '@tundra/core';
 import { type TaigaClient, TaigaNotFoundError, type TaigaProject, verifyProjectMapping } from '@tundra/taiga';
-import type { ProjectCheckInput, ProjectValidator, TaigaItemResolver, TaigaProblem } from './ports.js';
+import type {
+  ProjectCheckInput,
+  ProjectValidator,
+  TaigaItemResolver,
+  TaigaProblem,
+  TaigaTaskRefs,
+} from './ports.js';
 
 type ValidatorClient = Pick<
   TaigaClient,
@@ -91,18 +97,19 @@ export function createTaigaProjectValidator(client: ValidatorClient): ProjectVal
   };
 }
 
+async function orNull<T>(lookup: () => Promise<T>): Promise<T | null> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (error instanceof TaigaNotFoundError) return null;
+    throw error;
+  }
+}
+
 /** Finds the user story with the ref, else the task with it (refs are unique across a project's items). */
 export function createTaigaItemResolver(
   client: Pick<TaigaClient, 'getUserStoryByRef' | 'getTaskByRef'>,
 ): TaigaItemResolver {
-  const orNull = async <T>(lookup: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await lookup();
-    } catch (error) {
-      if (error instanceof TaigaNotFoundError) return null;
-      throw error;
-    }
-  };
   return {
     async resolve(project, ref) {
       const projectId = project.taiga.projectId;
@@ -110,6 +117,39 @@ export function createTaigaItemResolver(
       if (story) return { type: 'userstory', id: story.id, ref: story.ref, subject: story.subject };
       const task = await orNull(() => client.getTaskByRef(projectId, ref));
       return task ? { type: 'task', id: task.id, ref: task.ref, subject: task.subject } : null;
+    },
+  };
+}
+
+/**
+ * Task refs read from Taiga (`GET /tasks/{id}`) and kept: a task's ref never changes, so each is asked for once
+ * per process (up to `cacheSize` tasks, the oldest forgotten first), and pages asking at the same time share one
+ * request. A task Taiga does not have is not kept, nor is a failure.
+ */
+export function createTaigaTaskRefs(client: Pick<TaigaClient, 'getTask'>, cacheSize = 10_000): TaigaTaskRefs {
+  const refs = new Map<number, number>();
+  const asking = new Map<number, Promise<number | null>>();
+  const ask = async (taskId: number): Promise<number | null> => {
+    try {
+      const task = await orNull(() => client.getTask(taskId));
+      if (!task) return null;
+      if (refs.size >= cacheSize) refs.delete(refs.keys().next().value!);
+      refs.set(taskId, task.ref);
+      return task.ref;
+    } finally {
+      asking.delete(taskId);
+    }
+  };
+  return {
+    refOf(taskId) {
+      const known = refs.get(taskId);
+      if (known !== undefined) return Promise.resolve(known);
+      let pending = asking.get(taskId);
+      if (!pending) {
+        pending = ask(taskId);
+        asking.set(taskId, pending);
+      }
+      return pending;
     },
   };
 }

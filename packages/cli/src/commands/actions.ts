@@ -63,13 +63,14 @@ export function registerActions(program: Command, io: Io, env: Record<string, st
         const started = await api.request('POST', '/protocols', { body, headers });
         out.result(started, () => {
           const what = `${started.taigaItem?.type ?? 'item'} #${ref}`;
+          const replayed = started.replayed ? ' — already done with this idempotency key' : '';
           if (started.status === 'active') {
             const active = started.protocol as ProtocolRun;
             out.line(
-              `${active.taigaItem.type} #${ref} already has an active run: ${active.id} (${active.status})`,
+              `${active.taigaItem.type} #${ref} already has an active run: ${active.id} (${active.status})${replayed}`,
             );
           } else {
-            out.line(`Start of ${what} enqueued (job ${started.jobId}).`);
+            out.line(`Start of ${what} enqueued (job ${started.jobId})${replayed}.`);
             out.line(`Follow it with: tundra runs list --project ${projectId}`);
           }
         });
