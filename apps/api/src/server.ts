@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import {
   closeServer,
   createRedis,
+  currentJobContext,
   JobQueues,
   listen,
   type RunningService,
@@ -34,7 +35,8 @@ export async function startApi(options: StartApiOptions): Promise<RunningService
   const redis = createRedis(config.REDIS_URL, logger, 'api-store');
   await redis.connect();
   const queues = new JobQueues(redis, config.TUNDRA_REDIS_PREFIX);
-  const taiga = createTaigaClient({ ...options.taiga, registry, logger });
+  // A request that works for a run (a start) runs its Taiga calls in that run's context: X-Correlation-Id.
+  const taiga = createTaigaClient({ ...options.taiga, registry, logger, context: currentJobContext });
   const api = createApp({
     logger,
     registry,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Project } from '@tundra/core';
+import { runInJobContext } from '@tundra/core/server';
 import type { z } from 'zod';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
@@ -19,11 +20,17 @@ interface StartRequest {
 /** Looks the ref up in Taiga and enqueues the start, unless the item has an active run. */
 async function startRun(services: ApiServices, request: StartRequest): Promise<StoredAnswer> {
   const { project, body, principal, idempotencyKey } = request;
+  // The run's correlation id, known before the run exists: the Taiga lookup sends it, and every log line has it.
+  const digest = createHash('sha256').update(`${project.id}\n${idempotencyKey}`).digest('hex');
+  const correlationId = `api-${digest.slice(0, 24)}`;
+  const logger = services.logger.child({ correlationId, projectId: project.id });
   let item: Awaited<ReturnType<ApiServices['resolver']['resolve']>>;
   try {
-    item = await services.resolver.resolve(project, body.ref);
+    item = await runInJobContext({ correlationId, logger }, () =>
+      services.resolver.resolve(project, body.ref),
+    );
   } catch (error) {
-    services.logger.warn({ err: error, projectId: project.id, ref: body.ref }, 'Taiga lookup failed');
+    logger.warn({ err: error, ref: body.ref }, 'Taiga lookup failed');
     throw new ApiError(
       ApiErrorCode.TaigaUnavailable,
       `could not look up #${body.ref} in Taiga: ${error instanceof Error ? error.message : String(error)}`,
@@ -40,22 +47,18 @@ async function startRun(services: ApiServices, request: StartRequest): Promise<S
   const active = await services.store.runs.findActiveRun(project.id, taigaItem);
   if (active) return { status: 200, body: { status: 'active', protocol: active, replayed: false } };
   // The idempotency record makes this run once per key; the job id, derived from the key too, is a second guard.
-  const digest = createHash('sha256').update(`${project.id}\n${idempotencyKey}`).digest('hex');
   const jobId = await services.queues.enqueue(
     'run.start',
     {
       projectId: project.id,
-      correlationId: `api-${digest.slice(0, 24)}`,
+      correlationId,
       taigaItem,
       sourceEventId: null,
       requestedBy: { actor: actorOf(principal), reason: body.reason ?? null },
     },
     { jobId: `api-start-${digest.slice(0, 40)}` },
   );
-  services.logger.info(
-    { projectId: project.id, taigaItem, jobId, reason: body.reason },
-    'run start enqueued',
-  );
+  logger.info({ taigaItem, jobId, reason: body.reason }, 'run start enqueued');
   return {
     status: 202,
     body: { status: 'accepted', jobId, projectId: project.id, taigaItem, replayed: false },
