@@ -21,6 +21,12 @@ export const executorConfigSchema = z
     // redelivery is recognised as one.
     path: ['TUNDRA_STEP_LEASE_MS'],
     message: 'must be shorter than TUNDRA_JOB_LOCK_MS',
+    // Zod skips an object's checks once any field failed; this one needs only its two fields, so a start-up with
+    // other problems still reports it too.
+    when: (payload) =>
+      !payload.issues.some((issue) =>
+        ['TUNDRA_STEP_LEASE_MS', 'TUNDRA_JOB_LOCK_MS'].includes(String(issue.path?.[0])),
+      ),
   });
 export type ExecutorConfig = z.infer<typeof executorConfigSchema>;
 
