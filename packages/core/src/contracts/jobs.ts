@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContractViolationError } from '../errors.js';
+import type { BackoffPolicy } from '../rules/retry-backoff.js';
 import { CorrelationId, ProjectId, ProtocolRunId, StepRunId } from './ids.js';
 import { Actor } from './run-event.js';
 import { TaigaItemRef } from './taiga-item.js';
@@ -58,8 +59,8 @@ interface JobDefinition<S extends z.ZodType> {
   readonly queue: QueueName;
   readonly schema: S;
   readonly attempts: number;
-  /** Base delay of the exponential backoff between attempts. */
-  readonly backoffMs: number;
+  /** The wait between attempts: exponential from `baseMs`, never more than `maxMs`. */
+  readonly backoff: BackoffPolicy;
   /** Longest a handler may run before it is treated as stuck. */
   readonly timeoutMs: number;
 }
@@ -75,21 +76,21 @@ export const jobCatalog = {
     queue: QueueName.Plan,
     schema: StartRunJob,
     attempts: 5,
-    backoffMs: 2_000,
+    backoff: { baseMs: 2_000, maxMs: 60_000 },
     timeoutMs: 600_000,
   }),
   'run.replan': job({
     queue: QueueName.Plan,
     schema: ReplanRunJob,
     attempts: 5,
-    backoffMs: 2_000,
+    backoff: { baseMs: 2_000, maxMs: 60_000 },
     timeoutMs: 600_000,
   }),
   'run.advance': job({
     queue: QueueName.Plan,
     schema: AdvanceRunJob,
     attempts: 10,
-    backoffMs: 1_000,
+    backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
   // A step's own attempts are counted on the StepRun and spaced by the planner (TUNDRA_STEP_RETRY_*): these job
@@ -99,49 +100,49 @@ export const jobCatalog = {
     queue: QueueName.Execute,
     schema: ExecuteStepJob,
     attempts: 3,
-    backoffMs: 5_000,
+    backoff: { baseMs: 5_000, maxMs: 60_000 },
     timeoutMs: 6 * 3_600_000,
   }),
   'run.cleanup': job({
     queue: QueueName.Execute,
     schema: CleanupRunJob,
     attempts: 5,
-    backoffMs: 5_000,
+    backoff: { baseMs: 5_000, maxMs: 300_000 },
     timeoutMs: 600_000,
   }),
   'step.qa': job({
     queue: QueueName.Qa,
     schema: QaStepJob,
     attempts: 5,
-    backoffMs: 5_000,
+    backoff: { baseMs: 5_000, maxMs: 60_000 },
     timeoutMs: 3_600_000,
   }),
   'ci.result': job({
     queue: QueueName.Qa,
     schema: CiResultJob,
     attempts: 8,
-    backoffMs: 1_000,
+    backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
   'taiga.item_changed': job({
     queue: QueueName.Control,
     schema: TaigaItemChangedJob,
     attempts: 8,
-    backoffMs: 1_000,
+    backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
   'taiga.sync': job({
     queue: QueueName.TaigaSync,
     schema: TaigaSyncJob,
     attempts: 12,
-    backoffMs: 1_000,
+    backoff: { baseMs: 1_000, maxMs: 60_000 },
     timeoutMs: 120_000,
   }),
   reconcile: job({
     queue: QueueName.Reconcile,
     schema: ReconcileJob,
     attempts: 1,
-    backoffMs: 1_000,
+    backoff: { baseMs: 1_000, maxMs: 1_000 },
     timeoutMs: 600_000,
   }),
 } as const;

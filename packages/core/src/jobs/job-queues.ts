@@ -7,6 +7,20 @@ import {
   parseJobPayload,
   type QueueName,
 } from '../contracts/jobs.js';
+import { backoffDelayMs } from '../rules/retry-backoff.js';
+
+/** The BullMQ backoff type of every Tundra job: BullMQ's exponential has no cap, so the workers compute it. */
+export const cappedBackoff = 'tundra-capped';
+
+/**
+ * The workers' `backoffStrategy`: the wait before a job's next attempt, from its catalog entry's policy. BullMQ
+ * passes the attempts made so far, the failed one included.
+ */
+export function jobRetryDelayMs(name: string, attemptsMade: number): number {
+  const definition = jobCatalog[name as JobName];
+  // A job name outside the catalog has no policy: retry it at once rather than not at all.
+  return definition ? backoffDelayMs(attemptsMade + 1, definition.backoff) : 0;
+}
 
 export interface EnqueueOptions {
   /** A deterministic id makes the enqueue idempotent: BullMQ keeps one job per id. */
@@ -52,7 +66,7 @@ export class JobQueues {
     const definition = jobCatalog[name];
     return {
       attempts: definition.attempts,
-      backoff: { type: 'exponential', delay: definition.backoffMs },
+      backoff: { type: cappedBackoff, delay: definition.backoff.baseMs },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
       ...(options.jobId === undefined ? {} : { jobId: options.jobId }),

@@ -12,6 +12,7 @@ import { TundraError } from '../errors.js';
 import { runLogger } from '../logging/logger.js';
 import { runInJobContext } from '../runtime/job-context.js';
 import type { JobMetrics } from './job-metrics.js';
+import { jobRetryDelayMs } from './job-queues.js';
 
 export interface JobContext {
   job: Job;
@@ -71,6 +72,9 @@ export function startWorkers(options: WorkerHostOptions): { workers: Worker[]; c
       concurrency: options.concurrency,
       ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
       ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
+      settings: {
+        backoffStrategy: (attemptsMade, _type, _error, job) => jobRetryDelayMs(job?.name ?? '', attemptsMade),
+      },
       autorun: true,
     });
     worker.on('error', (error) => options.logger.error({ err: error, queue }, 'worker error'));
