@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Project, resolveStatusMapping, type TaigaItemRef } from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
-import type { TaigaClient } from '@tundra/taiga';
+import type { TaigaClient, TaigaHistoryEntry } from '@tundra/taiga';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { writebackTargets } from '../outbox/writeback-targets.js';
 import type { StatusCache } from '../taiga/status-cache.js';
 
 export interface ReconcileDeps {
@@ -120,6 +121,13 @@ async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger:
   return found;
 }
 
+/**
+ * Items whose Taiga status differs from what Tundra shows there: the run's own item (its story, or its lone task,
+ * for which Taiga sends no webhooks at all) in every non-terminal state, and the task of each step waiting for a
+ * decision. A status a person set is handed to `taiga.item_changed`, whose reverse mapping decides what it means; a
+ * status the bot set is Tundra's own write-back, behind the run (a step handed back on a pause writes nothing), so
+ * it means nothing and a write-back is asked for instead.
+ */
 async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Logger): Promise<number> {
   const mapping = resolveStatusMapping(project.statusMapping);
   const statuses = await deps.statuses.get(project.taiga.projectId);
@@ -128,51 +136,85 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
   for (const runId of ids) {
     const run = await deps.store.runs.getRun(runId);
     if (!run || run.status === 'completed' || run.status === 'cancelled') continue;
-    const checks: { item: TaigaItemRef; expected: string; list: readonly { id: number; slug: string }[] }[] =
-      [];
-    if (run.taigaItem.type === 'userstory') {
-      checks.push({ item: run.taigaItem, expected: mapping.userStory[run.status], list: statuses.userStory });
-    }
-    for (const step of await deps.store.runs.listSteps(runId)) {
-      if (step.status === 'needs_qa' && step.taigaTaskId !== null) {
-        checks.push({
-          item: { type: 'task', id: step.taigaTaskId, ref: 1 },
-          expected: mapping.task[step.status],
-          list: statuses.task,
-        });
-      }
-    }
+    const steps = await deps.store.runs.listSteps(runId);
+    const waiting = new Set(
+      steps
+        .filter((step) => step.status === 'needs_qa' || step.status === 'blocked')
+        .flatMap((step) => step.taigaTaskId ?? []),
+    );
+    const checks = writebackTargets(run, steps, mapping).filter(
+      (target) =>
+        (target.type === run.taigaItem.type && target.id === run.taigaItem.id) ||
+        (target.type === 'task' && waiting.has(target.id)),
+    );
     for (const check of checks) {
       const current =
-        check.item.type === 'task'
-          ? await deps.taiga.getTask(check.item.id)
-          : await deps.taiga.getUserStory(check.item.id);
-      const slug = check.list.find((s) => s.id === current.status)?.slug;
-      if (!slug || slug === check.expected) continue;
-      // Only a move that means something is acted on; the worker's reverse mapping ignores the rest, including a
-      // status Tundra has not written back yet.
+        check.type === 'task' ? await deps.taiga.getTask(check.id) : await deps.taiga.getUserStory(check.id);
+      const list = check.type === 'task' ? statuses.task : statuses.userStory;
+      const slug = list.find((s) => s.id === current.status)?.slug;
+      const expected = check.desired.statusSlug;
+      if (!slug || slug === expected) continue;
+      const item = { type: check.type, id: check.id, ref: current.ref };
+      const history =
+        check.type === 'task'
+          ? await deps.taiga.taskHistory(check.id)
+          : await deps.taiga.userStoryHistory(check.id);
+      const setBy = statusSetter(history);
+      if (setBy !== null && setBy === (await deps.botUserId())) {
+        await deps.queues.enqueue(
+          'taiga.sync',
+          {
+            projectId: project.id,
+            correlationId: run.correlationId,
+            protocolRunId: run.id,
+            stepRunId: null,
+          },
+          { jobId: `reconcile-sync-${project.id}-${check.type}-${check.id}-${current.version}` },
+        );
+        deps.found.inc({ project: project.id, kind: 'stale_writeback' });
+        logger.info(
+          { protocolRunId: run.id, taigaItem: item, slug, expected },
+          'reconciler: Taiga still shows what Tundra wrote before; asking for a write-back',
+        );
+        continue;
+      }
       await deps.queues.enqueue(
         'taiga.item_changed',
         {
           projectId: project.id,
           correlationId: run.correlationId,
-          sourceEventId: `reconcile-${check.item.type}-${check.item.id}-${current.version}`,
-          taigaItem: { type: check.item.type, id: check.item.id, ref: current.ref },
-          byUserId: 0,
-          statusFrom: check.expected,
+          sourceEventId: `reconcile-${check.type}-${check.id}-${current.version}`,
+          taigaItem: item,
+          byUserId: setBy ?? 0,
+          statusFrom: expected,
           statusTo: slug,
         },
-        { jobId: `reconcile-move-${project.id}-${check.item.type}-${check.item.id}-${current.version}` },
+        { jobId: `reconcile-move-${project.id}-${check.type}-${check.id}-${current.version}` },
       );
       deps.found.inc({ project: project.id, kind: 'missed_move' });
       logger.info(
-        { protocolRunId: run.id, taigaItem: check.item, slug },
+        { protocolRunId: run.id, taigaItem: item, slug },
         'reconciler: a board move the webhooks missed',
       );
       found++;
     }
   }
   return found;
+}
+
+/**
+ * Who last set an item's status, from its Taiga history: the newest entry that changed the status, or else the one
+ * that created the item. Null when the history does not say.
+ */
+function statusSetter(history: readonly TaigaHistoryEntry[]): number | null {
+  let newest: { at: number; by: number | null } | null = null;
+  for (const entry of history) {
+    if (!('status' in entry.diff) && entry.type !== 2) continue;
+    const at = Date.parse(entry.created_at);
+    // Taiga lists the newest first; ties keep the first seen.
+    if (newest === null || at > newest.at) newest = { at, by: entry.user.pk ?? null };
+  }
+  return newest?.by ?? null;
 }
 
 async function findStuckWork(
