@@ -3,8 +3,9 @@ import type { TestRedis } from './test-redis.js';
 
 /**
  * Resolves with a BullMQ job once it has finished (completed or failed). The job may not be added yet (a
- * transition's event is written before its effects are dispatched): it waits for BullMQ's "added" event, listening
- * before looking so the job cannot slip in between.
+ * transition's event is written before its effects are dispatched): it waits for BullMQ's "added" event. The
+ * queue's event stream is read from where it stood before the job was looked up, so an add between the look-up and
+ * the listener's first read is still seen (a listener starting at `$` would miss it).
  */
 export async function waitForJob(
   redis: Pick<TestRedis, 'client' | 'prefix' | 'connect'>,
@@ -13,9 +14,19 @@ export async function waitForJob(
   timeoutMs = 60_000,
 ): Promise<Job> {
   const queue = new Queue(queueName, { connection: redis.client, prefix: redis.prefix });
-  const events = new QueueEvents(queueName, { connection: redis.connect(), prefix: redis.prefix });
+  const [last] = (await redis.client.xrevrange(
+    `${redis.prefix}:${queueName}:events`,
+    '+',
+    '-',
+    'COUNT',
+    1,
+  )) as [string, string[]][];
+  const events = new QueueEvents(queueName, {
+    connection: redis.connect(),
+    prefix: redis.prefix,
+    lastEventId: last?.[0] ?? '0-0',
+  });
   try {
-    await events.waitUntilReady();
     const added = new Promise<void>((resolve) => {
       const onAdded = ({ jobId: id }: { jobId: string }) => {
         if (id !== jobId) return;
@@ -24,6 +35,7 @@ export async function waitForJob(
       };
       events.on('added', onAdded);
     });
+    await events.waitUntilReady();
     if (!(await Job.fromId(queue, jobId))) await added;
     const job = await Job.fromId(queue, jobId);
     if (!job) throw new Error(`no job ${jobId} on ${queueName}`);
