@@ -185,6 +185,8 @@ describe('when things go wrong', () => {
     expect(alive(enginePid)).toBe(false);
     expect(alive(childPid)).toBe(false);
 
+    // Both steps are cancelled: the planner's cancel_steps and the executor's stop race for the running one.
+    await system.waitForRunEvent(runId, 'step_run.cancelled', slow!.id);
     await system.waitForRunEvent(runId, 'step_run.cancelled', later!.id);
     const steps = await system.store.runs.listSteps(runId);
     expect(steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);

@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import type { JobPayload, Project, ProtocolRun, StepRun } from '@tundra/core';
+import {
+  cancelledWithRunKey,
+  type JobPayload,
+  type Project,
+  type ProtocolRun,
+  type StepRun,
+} from '@tundra/core';
 import type { JobContext, JobHandler, RunCommands, StateStore } from '@tundra/core/server';
 import { createStepLogSink, type EngineProcessResult, type EngineRunner } from '@tundra/engine';
 import type { WorkspaceManager, Worktree } from '@tundra/workspace';
@@ -321,8 +327,10 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   }
 
   /**
-   * The engine was stopped. A cancel (or block) already moved the step on; a pause or a shutdown leaves it
-   * `running`, and it is handed back (`interrupted`) for the planner to start again when the run goes on.
+   * The engine was stopped. A block already moved the step on. A cancel of the run may not have reached the step
+   * yet (the planner cancels a cancelled run's steps in its own job): the step is cancelled here, under the
+   * planner's idempotency key, so whichever comes first does it once. A pause or a shutdown leaves it `running`,
+   * and it is handed back (`interrupted`) for the planner to start again when the run goes on.
    */
   async function stopped(execution: Execution): Promise<ExecuteStepResult> {
     const { run, step, attempt, watch, logger } = execution;
@@ -331,8 +339,17 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       logger.warn('the step lease was lost: leaving the step to whoever holds it now');
       return { outcome: 'lease_lost' };
     }
-    const current = await store.runs.getStep(run.id, step.id);
-    if (current?.status === 'running') {
+    const [current, currentRun] = await Promise.all([
+      store.runs.getStep(run.id, step.id),
+      store.runs.getRun(run.id),
+    ]);
+    if (current?.status === 'running' && currentRun?.status === 'cancelled') {
+      await deps.commands.step(run.id, step.id, 'cancelled', {
+        actor,
+        idempotencyKey: cancelledWithRunKey(step.id),
+        reason: 'the run was cancelled',
+      });
+    } else if (current?.status === 'running') {
       await deps.commands.step(run.id, step.id, 'interrupted', {
         actor,
         idempotencyKey: `exec-interrupted:${step.id}:${attempt}`,

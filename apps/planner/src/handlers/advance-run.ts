@@ -1,4 +1,10 @@
-import { type BackoffPolicy, decideNextAction, QueueName, stepRetryDelayMs } from '@tundra/core';
+import {
+  type BackoffPolicy,
+  cancelledWithRunKey,
+  decideNextAction,
+  QueueName,
+  stepRetryDelayMs,
+} from '@tundra/core';
 import {
   failsForGood,
   type JobContext,
@@ -118,7 +124,7 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
           for (const step of action.steps) {
             await deps.commands.step(runId, step.id, 'cancelled', {
               actor,
-              idempotencyKey: `cancelled-with-run:${step.id}`,
+              idempotencyKey: cancelledWithRunKey(step.id),
               reason: 'the run was cancelled',
             });
           }

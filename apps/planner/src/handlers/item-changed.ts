@@ -56,33 +56,33 @@ export function createItemChangedHandler(deps: ItemChangedDeps): JobHandler<'tai
       isClosed: list.find((s) => s.slug === move.statusTo)?.is_closed ?? false,
     });
 
+    // The job carries the webhook's event id; its lines about a run carry the run's own correlation id, so the
+    // operations guide's one-id search finds them with the rest of the run.
+    const onRun = (owner: Pick<ProtocolRun, 'id' | 'correlationId'>): Move => ({
+      ...move,
+      logger: logger.child({ correlationId: owner.correlationId, protocolRunId: owner.id }),
+    });
     const run = await deps.store.runs.findActiveRun(project.id, payload.taigaItem);
-    if (run && run.taigaItem.type === 'task') return moveLoneTask(deps, move, run, to(statuses.task));
+    if (run && run.taigaItem.type === 'task') return moveLoneTask(deps, onRun(run), run, to(statuses.task));
     if (run) {
       const meaning = interpretStoryMove(move.mapping, run.status, to(statuses.userStory));
-      logger.info(
-        { protocolRunId: run.id, action: meaning.action, reason: meaning.reason },
-        'board move on a run',
-      );
+      onRun(run).logger.info({ action: meaning.action, reason: meaning.reason }, 'board move on a run');
       if (meaning.action === 'ignore') return { outcome: 'ignored', reason: meaning.reason };
       return applyToRun(deps, move, run, meaning);
     }
 
     if (payload.taigaItem.type === 'task') {
       const step = await deps.store.runs.findStepByTaigaTask(project.id, payload.taigaItem.id);
-      if (step) {
+      const owner = step ? await deps.store.runs.getRun(step.protocolRunId) : null;
+      if (step && owner) {
         const meaning = interpretTaskMove(move.mapping, step.status, to(statuses.task));
-        logger.info(
-          {
-            protocolRunId: step.protocolRunId,
-            stepRunId: step.id,
-            action: meaning.action,
-            reason: meaning.reason,
-          },
+        const stepMove = onRun(owner);
+        stepMove.logger.info(
+          { stepRunId: step.id, action: meaning.action, reason: meaning.reason },
           'board move on a step',
         );
         if (meaning.action === 'ignore') return { outcome: 'ignored', reason: meaning.reason };
-        return applyToStep(deps, move, step, meaning);
+        return applyToStep(deps, stepMove, step, meaning);
       }
     }
     return { outcome: 'ignored', reason: 'the item is not tracked (any more)' };
@@ -112,7 +112,6 @@ async function moveLoneTask(
   );
   move.logger.info(
     {
-      protocolRunId: run.id,
       stepRunId: step?.id,
       target: meaning.target,
       action: meaning.action,

@@ -2,6 +2,14 @@ import type { ProjectLimits } from '../contracts/project.js';
 import type { ProtocolRun } from '../contracts/protocol-run.js';
 import type { StepRun } from '../contracts/step-run.js';
 
+/**
+ * The idempotency key of cancelling a step because its run was cancelled. The planner (cancel_steps) and the
+ * executor (stopping the step's engine) may both get there first; one key makes it one transition.
+ */
+export function cancelledWithRunKey(stepId: string): string {
+  return `cancelled-with-run:${stepId}`;
+}
+
 /** What a running run needs next, decided from its steps alone. */
 export type NextAction =
   | { readonly kind: 'wait'; readonly reason: string }
