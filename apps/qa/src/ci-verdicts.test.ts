@@ -1,6 +1,14 @@
 import type { QaPolicyConfig, StepRun, StepRunStatus } from '@tundra/core';
 import { describe, expect, it } from 'vitest';
-import { ciQaJobId, onCiSuccess, sameCommitVerdict, stepsCoveredBy } from './ci-verdicts.js';
+import {
+  type CiVerdict,
+  ciQaJobId,
+  ciReason,
+  knownVerdict,
+  onCiSuccess,
+  sameCommitVerdict,
+  stepsCoveredBy,
+} from './ci-verdicts.js';
 
 function step(order: number, status: StepRunStatus, commitSha: string | null = null): StepRun {
   return {
@@ -166,5 +174,72 @@ describe('sameCommitVerdict', () => {
       kind: 'wait',
       reason,
     });
+  });
+});
+
+describe('knownVerdict', () => {
+  const green: CiVerdict = {
+    outcome: 'success',
+    url: null,
+    at: '2026-01-01T00:00:00.000Z',
+    sourceEventId: '1-0',
+  };
+  const red: CiVerdict = { ...green, outcome: 'failure' };
+  const done = step(0, 'completed', 'aaa');
+  const own = step(1, 'needs_qa', 'bbb');
+  const base = { policy: 'ci', autoQaOnCi: true, steps: [done, own], step: own } as const;
+
+  it('passes a step whose commit CI passed before the step waited', () => {
+    expect(knownVerdict({ ...base, ci: green })).toEqual({ kind: 'ci_passed', ci: green });
+  });
+
+  it('blocks a step whose commit CI failed before the step waited (a retry that changed nothing included)', () => {
+    expect(knownVerdict({ ...base, ci: red })).toEqual({ kind: 'ci_failed', ci: red });
+  });
+
+  it('blocks on a known failure even with TUNDRA_AUTO_QA_ON_CI off, as a CI failure does', () => {
+    expect(knownVerdict({ ...base, autoQaOnCi: false, ci: red })).toEqual({ kind: 'ci_failed', ci: red });
+  });
+
+  it('leaves a known success to a person with TUNDRA_AUTO_QA_ON_CI off', () => {
+    expect(knownVerdict({ ...base, autoQaOnCi: false, ci: green })).toEqual({
+      kind: 'wait',
+      reason: 'CI passed the commit, but TUNDRA_AUTO_QA_ON_CI is off',
+    });
+  });
+
+  it('waits for CI when it has not reported on the commit', () => {
+    expect(knownVerdict({ ...base, ci: null })).toEqual({
+      kind: 'wait',
+      reason: "the commit is the step's own: CI judges it; CI has not reported on it yet",
+    });
+  });
+
+  it('carries an accepted earlier step over before a CI verdict on the same tree', () => {
+    const unchanged = step(1, 'needs_qa', 'aaa');
+    expect(knownVerdict({ ...base, steps: [done, unchanged], step: unchanged, ci: red })).toEqual({
+      kind: 'carry_over',
+      from: done,
+    });
+  });
+
+  it.each([
+    ['another policy', { policy: 'command' }, 'the QA policy is command'],
+    ['a step that is not waiting', { step: step(1, 'completed', 'bbb') }, 'the step is completed'],
+    ['a step without a commit', { step: step(1, 'needs_qa') }, 'the step has no commit'],
+  ] as const)('decides nothing for %s', (_, change, reason) => {
+    expect(knownVerdict({ ...base, ...change, ci: red })).toEqual({ kind: 'wait', reason });
+  });
+});
+
+describe('ciReason', () => {
+  it('names the outcome, branch, commit and pipeline', () => {
+    expect(
+      ciReason({ outcome: 'failure', branch: 'tundra/1-x', sha: 'a'.repeat(40), url: 'https://ci/1' }),
+    ).toBe('CI failure on tundra/1-x at aaaaaaaaaaaa (https://ci/1)');
+  });
+
+  it('leaves out what is unknown', () => {
+    expect(ciReason({ outcome: 'success', branch: null, sha: null, url: null })).toBe('CI success');
   });
 });

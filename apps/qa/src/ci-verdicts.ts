@@ -109,3 +109,65 @@ export function sameCommitVerdict({ policy, autoQaOnCi, steps, step }: SameCommi
     ? { kind: 'pass', from: latest }
     : { kind: 'wait', reason: `step ${latest.order + 1} at the same commit is ${latest.status}` };
 }
+
+/**
+ * CI's verdict on one commit of a run, as `ci.result` records it before deciding anything. The executor pushes a
+ * step's commit before it records the step as executed, so CI can report on that commit while no step waits for
+ * it yet; and a step retried without change comes back to a commit CI already judged. Either way the verdict must
+ * still reach the step when it starts waiting.
+ */
+export interface CiVerdict {
+  readonly outcome: 'success' | 'failure';
+  readonly url: string | null;
+  /** When `ci.result` recorded it (ISO 8601). */
+  readonly at: string;
+  /** The inbox event the result came in with. */
+  readonly sourceEventId: string;
+}
+
+/** The reason a CI result gives the steps it decides, as the step and the board show it. */
+export function ciReason(ci: {
+  outcome: string;
+  branch: string | null;
+  sha: string | null;
+  url: string | null;
+}): string {
+  const on = ci.branch ? ` on ${ci.branch}` : '';
+  return `CI ${ci.outcome}${on}${ci.sha ? ` at ${ci.sha.slice(0, 12)}` : ''}${ci.url ? ` (${ci.url})` : ''}`;
+}
+
+/** What a step that has just started waiting for QA gets from what is already known about its commit. */
+export type KnownVerdict =
+  /** An earlier step at the same commit was accepted: see `sameCommitVerdict`. */
+  | { readonly kind: 'carry_over'; readonly from: StepRun }
+  /** CI already passed the commit: the step passes as a CI success would pass it. */
+  | { readonly kind: 'ci_passed'; readonly ci: CiVerdict }
+  /** CI already failed the commit: the step is blocked as a CI failure would block it. */
+  | { readonly kind: 'ci_failed'; readonly ci: CiVerdict }
+  | { readonly kind: 'wait'; readonly reason: string };
+
+export interface KnownVerdictInput extends SameCommitInput {
+  /** CI's recorded verdict on the step's commit, if CI has reported on it. */
+  ci: CiVerdict | null;
+}
+
+/**
+ * Decides a step waiting for QA under the `ci` policy from what is known before any new CI result: the verdict
+ * carried over from an earlier accepted step at the same commit first (an acceptance stands against a later CI
+ * failure of the same tree, as it does for that earlier step), then CI's recorded verdict on the commit, decided as
+ * `ci.result` would decide it had the step been waiting when it came: a failure blocks whatever
+ * TUNDRA_AUTO_QA_ON_CI says, a success passes only when it is on. Nothing known: the step waits for CI.
+ */
+export function knownVerdict(input: KnownVerdictInput): KnownVerdict {
+  const { policy, autoQaOnCi, step, ci } = input;
+  if (policy !== 'ci') return { kind: 'wait', reason: `the QA policy is ${policy}` };
+  if (step.status !== 'needs_qa') return { kind: 'wait', reason: `the step is ${step.status}` };
+  if (step.commitSha === null) return { kind: 'wait', reason: 'the step has no commit' };
+  const carried = sameCommitVerdict(input);
+  if (carried.kind === 'pass') return { kind: 'carry_over', from: carried.from };
+  if (ci === null) return { kind: 'wait', reason: `${carried.reason}; CI has not reported on it yet` };
+  if (ci.outcome === 'failure') return { kind: 'ci_failed', ci };
+  return autoQaOnCi
+    ? { kind: 'ci_passed', ci }
+    : { kind: 'wait', reason: 'CI passed the commit, but TUNDRA_AUTO_QA_ON_CI is off' };
+}

@@ -2,10 +2,11 @@ import type { WorkerDeps, WorkerHandlers } from '@tundra/core/server';
 import { createEngineRunner } from '@tundra/engine';
 import { createWorkspaceManager } from '@tundra/workspace';
 import { Counter } from 'prom-client';
+import { CiVerdictStore } from './ci-verdict-store.js';
 import type { QaConfig } from './config.js';
 import { createCiResultHandler } from './handlers/ci-result.js';
+import { withKnownVerdict } from './handlers/known-verdict.js';
 import { createQaStepHandler, type RunChecks } from './handlers/qa-step.js';
-import { withSameCommitVerdict } from './handlers/same-commit-verdict.js';
 import { createRunChecks } from './run-checks.js';
 
 export interface QaHandlerOptions {
@@ -40,21 +41,24 @@ export function createQaHandlers(
       baseEnv: { PATH: env.PATH, HOME: env.HOME },
     });
   const autoQaOnCi = config.TUNDRA_AUTO_QA_ON_CI;
+  // Written by `ci.result`, read by `step.qa`: a CI result that came before its step waited still decides it.
+  const verdicts = new CiVerdictStore(deps.redis, store.keys);
   return {
     handlers: {
-      'step.qa': withSameCommitVerdict(
+      'step.qa': withKnownVerdict(
         createQaStepHandler({
           store,
           commands,
           runChecks,
           autoQaAfterExec: config.TUNDRA_AUTO_QA_AFTER_EXEC,
         }),
-        { store, commands, autoQaOnCi },
+        { store, commands, verdicts, autoQaOnCi },
       ),
       'ci.result': createCiResultHandler({
         store,
         commands,
         queues,
+        verdicts,
         autoQaOnCi,
         unmatched: new Counter({
           name: 'tundra_ci_results_unmatched_total',

@@ -110,13 +110,25 @@ async function runningRun(projectId: string, count: number) {
  * it found). Returns the `step.qa` job the transition asked for (the dispatcher's id), once QA has handled it.
  */
 async function execute(runId: string, step: StepRun, sha: string) {
-  const actor = { kind: 'system', name: 'executor' } as const;
-  await commands.step(runId, step.id, 'step_started', {
-    actor,
+  await start(runId, step);
+  return finish(runId, step, sha);
+}
+
+const executor = { kind: 'system', name: 'executor' } as const;
+
+/** The executor takes the step: it runs, and (in the executor) commits and pushes before `finish`. */
+async function start(runId: string, step: StepRun) {
+  const started = await commands.step(runId, step.id, 'step_started', {
+    actor: executor,
     patch: (current) => ({ attempts: current.attempts + 1 }),
   });
+  if (started.kind !== 'applied') throw new Error(`start not recorded: ${started.kind}`);
+}
+
+/** The executor records the step as executed at `sha`; returns the `step.qa` job that asked for, once handled. */
+async function finish(runId: string, step: StepRun, sha: string) {
   const finished = await commands.step(runId, step.id, 'execution_finished', {
-    actor,
+    actor: executor,
     patch: () => ({ commitSha: sha }),
   });
   if (finished.kind !== 'applied') throw new Error(`execution not recorded: ${finished.kind}`);
@@ -141,6 +153,7 @@ async function reportCi(
   run: { id: string; projectId: string; correlationId: string; branch: string | null },
   sha: string,
   sourceEventId: string,
+  outcome: 'success' | 'failure' = 'success',
 ) {
   const jobId = await queues.enqueue(
     'ci.result',
@@ -151,7 +164,7 @@ async function reportCi(
       repository: 'acme/widgets',
       branch: run.branch!,
       sha,
-      outcome: 'success',
+      outcome,
       url: null,
     },
     { jobId: `ci-${sourceEventId}` },
@@ -198,6 +211,107 @@ describe('ci policy: a step that changed nothing', () => {
     const decided = await store.runs.getStep(run.id, second.id);
     expect(decided).toMatchObject({ status: 'completed', commitSha: shaA });
     expect(decided?.resultSummary).toContain('no change');
+  });
+});
+
+/** The step's events of `type`, in order. */
+async function stepEvents(runId: string, stepId: string, type: string) {
+  return (await store.events.readRun(runId, { count: 1000 })).filter(
+    (event) => event.entityId === stepId && event.type === type,
+  );
+}
+
+/** The `run.advance` job a step's transition asked the planner for (the planner blocks a run whose step is). */
+async function advanceJob(runId: string, eventId: string): Promise<Job | undefined> {
+  const queue = new Queue(QueueName.Plan, { connection: redis.client, prefix: redis.prefix });
+  try {
+    return await Job.fromId(queue, `advance-${runId}-${eventId}`);
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('ci policy: CI reports on a commit before its step waits for QA', () => {
+  // The executor pushes a step's commit before it records the step as executed: a fast CI run (or its callback)
+  // finds no step waiting yet. Its verdict is kept and decides the step once it waits.
+  const shaC = 'c'.repeat(40);
+  const shaD = 'd'.repeat(40);
+  const shaE = 'e'.repeat(40);
+
+  it('passes the step when it reaches needs_qa after CI passed its commit', async () => {
+    const project = await createProject({ kind: 'ci' });
+    const { run, steps } = await runningRun(project.id, 1);
+    const step = steps[0]!;
+
+    await start(run.id, step);
+    const early = await reportCi(run, shaC, 'green-c-early');
+    expect(early.returnvalue).toMatchObject({ outcome: 'passed', steps: 0 });
+    expect((await store.runs.getStep(run.id, step.id))?.status).toBe('running');
+    // Kept with an expiry: nothing deletes a run's keys when it ends.
+    expect(await redis.client.ttl(store.keys.runCiVerdicts(run.id))).toBeGreaterThan(0);
+
+    const qa = await finish(run.id, step, shaC);
+    expect(qa.returnvalue).toMatchObject({ outcome: 'applied', ci: 'success' });
+    const decided = await store.runs.getStep(run.id, step.id);
+    expect(decided).toMatchObject({
+      status: 'completed',
+      commitSha: shaC,
+      resultSummary: `CI success on ${run.branch} at cccccccccccc`,
+    });
+    const [event] = await stepEvents(run.id, step.id, 'step_run.qa_passed');
+    expect(event).toMatchObject({
+      actor: { kind: 'ci' },
+      payload: { commitSha: shaC, ciSourceEventId: 'green-c-early' },
+    });
+  });
+
+  it('blocks the step when it reaches needs_qa after CI failed its commit, and asks the planner to block the run', async () => {
+    const project = await createProject({ kind: 'ci' });
+    const { run, steps } = await runningRun(project.id, 2);
+    const step = steps[0]!;
+
+    await start(run.id, step);
+    const early = await reportCi(run, shaD, 'red-d-early', 'failure');
+    expect(early.returnvalue).toMatchObject({ outcome: 'failed', steps: 0 });
+
+    const qa = await finish(run.id, step, shaD);
+    expect(qa.returnvalue).toMatchObject({ outcome: 'applied', ci: 'failure' });
+    expect(await store.runs.getStep(run.id, step.id)).toMatchObject({
+      status: 'blocked',
+      resultSummary: `CI failure on ${run.branch} at dddddddddddd`,
+    });
+    const [event] = await stepEvents(run.id, step.id, 'step_run.ci_failed');
+    expect(event).toMatchObject({ actor: { kind: 'ci' }, payload: { ciSourceEventId: 'red-d-early' } });
+    expect((await advanceJob(run.id, event!.id))?.name).toBe('run.advance');
+    // The next step is not started: the run goes no further than the blocked step.
+    expect((await store.runs.getStep(run.id, steps[1]!.id))?.status).toBe('pending');
+  });
+
+  it('blocks a retried step that changed nothing again at the commit CI failed, instead of waiting for CI', async () => {
+    const project = await createProject({ kind: 'ci' });
+    const { run, steps } = await runningRun(project.id, 1);
+    const step = steps[0]!;
+
+    expect((await execute(run.id, step, shaE)).returnvalue).toMatchObject({
+      outcome: 'waiting',
+      policy: 'ci',
+    });
+    const red = await reportCi(run, shaE, 'red-e', 'failure');
+    expect(red.returnvalue).toMatchObject({ outcome: 'failed', steps: 1 });
+    expect((await store.runs.getStep(run.id, step.id))?.status).toBe('blocked');
+
+    // Retried; the engine changes nothing, so the step is back at E and nothing new is pushed: no CI run will come.
+    const retried = await commands.step(run.id, step.id, 'retried', { actor: testActor });
+    expect(retried.kind).toBe('applied');
+    const again = await execute(run.id, (await store.runs.getStep(run.id, step.id))!, shaE);
+    expect(again.returnvalue).toMatchObject({ outcome: 'applied', ci: 'failure' });
+    expect((await store.runs.getStep(run.id, step.id))?.status).toBe('blocked');
+    expect(await stepEvents(run.id, step.id, 'step_run.ci_failed')).toHaveLength(2);
+
+    // A re-run of the pipeline that passes on the same commit clears the block, as any green result does.
+    const green = await reportCi(run, shaE, 'green-e-rerun');
+    expect(green.returnvalue).toMatchObject({ outcome: 'passed', steps: 1 });
+    expect((await store.runs.getStep(run.id, step.id))?.status).toBe('completed');
   });
 });
 

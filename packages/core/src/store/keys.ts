@@ -30,6 +30,8 @@ export function createKeys(prefix = 'tundra') {
     stepLog: (runId: string, stepId: string) => `${run(runId)}:step:${stepId}:log`,
     /** Held (with a TTL the executor keeps renewing) while a live executor works on the step. */
     stepLease: (runId: string, stepId: string) => `${run(runId)}:step:${stepId}:lease`,
+    /** CI's last verdict on each commit of the run (SHA → JSON): a step that reaches QA after CI reported gets it. */
+    runCiVerdicts: (runId: string) => `${run(runId)}:ci`,
     /** Which Taiga events the outbox has already reflected for the run (the last run-stream id). */
     outboxCursor: (runId: string) => `${run(runId)}:outbox-cursor`,
     /** Held while one write-back of the run is in progress: comments go out once and in order. */
