@@ -55,6 +55,19 @@ describe('WorkspaceManager', () => {
     expect(existsSync(join(first.path, 'work.txt'))).toBe(true);
   });
 
+  it("finds a run's worktree while another process writes the clone's config (it does not write it again)", async () => {
+    const r = newRun('shared config');
+    const first = await workspaces.ensureWorktree(project(), r);
+    // Another process (the QA app, another executor) holds the shared config's lock, as git does while writing it.
+    const lock = join(first.repoDir, 'config.lock');
+    writeFileSync(lock, '');
+    try {
+      expect(await workspaces.ensureWorktree(project(), r)).toEqual(first);
+    } finally {
+      rmSync(lock);
+    }
+  });
+
   it('creates worktrees of several runs at once', async () => {
     const runs = [newRun('one'), newRun('two'), newRun('three')];
     const trees = await Promise.all(runs.map((r) => workspaces.ensureWorktree(project(), r)));

@@ -125,7 +125,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       }
       logger.info({ projectId: project.id, repoDir: dir }, 'project clone created');
     } else {
-      await git(['remote', 'set-url', 'origin', url], { cwd: dir });
+      // Rewritten only when the project's repository changed: the clone's config is shared by every worktree and
+      // by the QA app's process, and git refuses (config.lock) rather than waits when two write it at once.
+      const current = (await git(['remote', 'get-url', 'origin'], { cwd: dir })).stdout.trim();
+      if (current !== url) await git(['remote', 'set-url', 'origin', url], { cwd: dir });
     }
     return dir;
   }
