@@ -115,11 +115,25 @@ try {
   await queues.close();
 
   // Per step: from its start to its QA decision, less the engine's own time (reported in execution_finished).
+  // Per run: from its creation to its last step's QA, less all its engine time, shared out over its steps: the
+  // same overhead with the planning and the hand-offs between steps (run.advance, queue hops, slots) included.
   const stepMs: number[] = [];
   const overheadMs: number[] = [];
+  const runMs: number[] = [];
+  const runOverheadPerStepMs: number[] = [];
   const { ids } = await store.runs.listRunIds('bench', { limit: runs });
   for (const runId of ids) {
     const events = await store.events.readRun(runId, { count: 1000 });
+    const created = events.find((e) => e.type === 'protocol_run.created');
+    const done = events.find((e) => e.type === 'protocol_run.steps_completed');
+    const engineMs = events
+      .filter((e) => e.type === 'step_run.execution_finished')
+      .reduce((sum, e) => sum + Number(e.payload.durationMs ?? 0), 0);
+    if (created && done) {
+      const total = Date.parse(done.at) - Date.parse(created.at);
+      runMs.push(total);
+      runOverheadPerStepMs.push((total - engineMs) / stepsPerRun);
+    }
     for (const step of await store.runs.listSteps(runId)) {
       const own = events.filter((e) => e.entityId === step.id);
       const begin = own.find((e) => e.type === 'step_run.step_started');
@@ -146,10 +160,23 @@ try {
       p99: quantile(overheadMs, 0.99),
       mean: +mean(overheadMs).toFixed(1),
     },
+    runMs: { p50: quantile(runMs, 0.5), p99: quantile(runMs, 0.99) },
+    runOverheadPerStepMs: {
+      p50: +quantile(runOverheadPerStepMs, 0.5).toFixed(1),
+      mean: +mean(runOverheadPerStepMs).toFixed(1),
+    },
     baselinePerStepMs: +baseline.toFixed(1),
     ratioStepToBaseline: +(mean(stepMs) / baseline).toFixed(2),
   };
   console.log(JSON.stringify(report, null, 2));
+  // Warnings and errors the apps logged: a slow tail usually has its reason here (a retry, a slot wait).
+  for (const app of apps) {
+    for (const line of app.lines.filter((l) => Number(l.level) >= 40).slice(0, 5)) {
+      console.error(
+        `${String(line.app ?? '?')}: ${String(line.msg)} ${JSON.stringify(line.err ?? line.reason ?? '')}`,
+      );
+    }
+  }
 } finally {
   await Promise.all(apps.map((app) => app.stop()));
   await sandbox.stop();
