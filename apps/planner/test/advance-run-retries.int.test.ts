@@ -11,10 +11,9 @@ import {
 } from '@tundra/core/server';
 import {
   buildProjectSpec,
-  buildTaigaItem,
+  createRunningRun,
   createTestRedis,
   type TestRedis,
-  testActor,
   waitForJob,
 } from '@tundra/testkit';
 import { Worker } from 'bullmq';
@@ -75,25 +74,8 @@ async function runningRun() {
     limits: { concurrentRuns: 2, stepTimeoutSeconds: 60, maxAttempts: 3 },
   });
   await store.projects.put(project, 0);
-  const created = await store.runs.createRun({
-    projectId: project.id,
-    taigaItem: buildTaigaItem(),
-    title: 'Add a login page',
-    correlationId: 'corr',
-    actor: testActor,
-  });
-  if (created.kind !== 'created') throw new Error('run not created');
-  const runId = created.run.id;
-  await store.runs.transitionRun(runId, 'plan_started', { actor: testActor });
-  await store.runs.storePlan(
-    runId,
-    { engine: 'test', steps: [{ title: 'Step 1', instructions: 'Do it', taigaTaskId: null }] },
-    { actor: testActor },
-  );
-  await store.runs.transitionRun(runId, 'plan_ready', { actor: testActor });
-  await store.runs.transitionRun(runId, 'run_started', { actor: testActor });
-  const [step] = await store.runs.listSteps(runId);
-  return { projectId: project.id, runId, stepId: step!.id };
+  const { run, steps } = await createRunningRun(store, project.id);
+  return { projectId: project.id, runId: run.id, stepId: steps[0]!.id };
 }
 
 const executor = { kind: 'system', name: 'executor' } as const;

@@ -11,7 +11,7 @@ import {
 } from '@tundra/core/server';
 import {
   buildProjectSpec,
-  buildTaigaItem,
+  createRunningRun,
   createTestRedis,
   type TestRedis,
   testActor,
@@ -79,31 +79,8 @@ async function createProject(qaPolicy: ProjectSpec['qaPolicy']): Promise<Project
 }
 
 /** A `running` run on its branch with `count` pending steps, as the planner leaves it. */
-async function runningRun(projectId: string, count: number) {
-  const item = buildTaigaItem();
-  const created = await store.runs.createRun({
-    projectId,
-    taigaItem: item,
-    title: 'Add a login page',
-    correlationId: `corr-${item.ref}`,
-    actor: testActor,
-  });
-  if (created.kind !== 'created') throw new Error('run not created');
-  const runId = created.run.id;
-  await store.runs.transitionRun(runId, 'plan_started', { actor: testActor });
-  const steps = Array.from({ length: count }, (_, i) => ({
-    title: `Step ${i + 1}`,
-    instructions: `Do part ${i + 1}`,
-    taigaTaskId: null,
-  }));
-  await store.runs.storePlan(runId, { engine: 'test', steps }, { actor: testActor });
-  await store.runs.transitionRun(runId, 'plan_ready', {
-    actor: testActor,
-    patch: () => ({ branch: `tundra/${item.ref}-add-a-login-page` }),
-  });
-  await store.runs.transitionRun(runId, 'run_started', { actor: testActor });
-  return { run: (await store.runs.getRun(runId))!, steps: await store.runs.listSteps(runId) };
-}
+const runningRun = (projectId: string, count: number) =>
+  createRunningRun(store, projectId, { steps: count, branch: (ref) => `tundra/${ref}-add-a-login-page` });
 
 /**
  * The executor's part for one step: started, then executed at `sha` (for a step that changed nothing, the commit

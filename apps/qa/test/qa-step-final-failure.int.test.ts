@@ -14,7 +14,7 @@ import {
 import { createEngineRunner } from '@tundra/engine';
 import {
   buildProjectSpec,
-  buildTaigaItem,
+  createRunningRun,
   createTestRedis,
   type TestRedis,
   testActor,
@@ -61,24 +61,9 @@ async function createProject(overrides: Partial<ProjectSpec> = {}): Promise<Proj
 
 /** A running run whose one step was executed once and waits for QA (`needs_qa`). */
 async function stepAwaitingQa(projectId: string) {
-  const created = await store.runs.createRun({
-    projectId,
-    taigaItem: buildTaigaItem(),
-    title: 'Add a login page',
-    correlationId: 'corr',
-    actor: testActor,
-  });
-  if (created.kind !== 'created') throw new Error('run not created');
-  const runId = created.run.id;
-  await store.runs.transitionRun(runId, 'plan_started', { actor: testActor });
-  await store.runs.storePlan(
-    runId,
-    { engine: 'test', steps: [{ title: 'Step 1', instructions: 'Do it', taigaTaskId: null }] },
-    { actor: testActor },
-  );
-  await store.runs.transitionRun(runId, 'plan_ready', { actor: testActor });
-  await store.runs.transitionRun(runId, 'run_started', { actor: testActor });
-  const [step] = await store.runs.listSteps(runId);
+  const { run, steps } = await createRunningRun(store, projectId);
+  const runId = run.id;
+  const step = steps[0];
   await store.runs.transitionStep(runId, step!.id, 'step_started', {
     actor: testActor,
     patch: (s) => ({ attempts: s.attempts + 1 }),

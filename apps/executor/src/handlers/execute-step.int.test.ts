@@ -17,8 +17,8 @@ import {
 import { createEngineRunner } from '@tundra/engine';
 import {
   buildProjectSpec,
-  buildTaigaItem,
   createGitRemote,
+  createRunningRun,
   createTestRedis,
   repoRoot,
   runGit,
@@ -112,27 +112,7 @@ async function createProject(overrides: Partial<ProjectSpec> = {}): Promise<Proj
 }
 
 /** A `running` run with `count` pending steps. */
-async function runningRun(projectId: string, count = 1) {
-  const created = await store.runs.createRun({
-    projectId,
-    taigaItem: buildTaigaItem(),
-    title: 'Add a login page',
-    correlationId: 'corr',
-    actor: testActor,
-  });
-  if (created.kind !== 'created') throw new Error('run not created');
-  const runId = created.run.id;
-  await store.runs.transitionRun(runId, 'plan_started', { actor: testActor });
-  const steps = Array.from({ length: count }, (_, i) => ({
-    title: `Step ${i + 1}`,
-    instructions: `Do part ${i + 1}`,
-    taigaTaskId: null,
-  }));
-  await store.runs.storePlan(runId, { engine: 'test', steps }, { actor: testActor });
-  await store.runs.transitionRun(runId, 'plan_ready', { actor: testActor });
-  await store.runs.transitionRun(runId, 'run_started', { actor: testActor });
-  return { run: (await store.runs.getRun(runId))!, steps: await store.runs.listSteps(runId) };
-}
+const runningRun = (projectId: string, count = 1) => createRunningRun(store, projectId, { steps: count });
 
 /** A real step.execute job (the handler is called directly; BullMQ workers are used where delays matter). */
 async function jobFor(projectId: string, runId: string, stepId: string) {

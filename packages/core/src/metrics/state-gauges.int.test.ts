@@ -1,4 +1,4 @@
-import { buildTaigaItem, createTestRedis, type TestRedis, testActor } from '@tundra/testkit';
+import { createRunningRun, createTestRedis, type TestRedis, testActor } from '@tundra/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueName } from '../contracts/jobs.js';
@@ -46,27 +46,8 @@ async function samples(registry: Registry, name: string, filter: Record<string, 
 }
 
 /** A run of `projectId` with `stepCount` pending steps, in `running`. */
-async function runningRun(projectId: string, stepCount: number) {
-  const created = await store.runs.createRun({
-    projectId,
-    taigaItem: buildTaigaItem(),
-    title: 'A story',
-    correlationId: 'corr',
-    actor: testActor,
-  });
-  if (created.kind !== 'created') throw new Error('expected a new run');
-  const run = created.run;
-  await store.runs.transitionRun(run.id, 'plan_started', { actor: testActor });
-  const steps = Array.from({ length: stepCount }, (_, i) => ({
-    title: `s${i}`,
-    instructions: 'do',
-    taigaTaskId: null,
-  }));
-  await store.runs.storePlan(run.id, { engine: 'checklist', steps }, { actor: testActor });
-  await store.runs.transitionRun(run.id, 'plan_ready', { actor: testActor });
-  await store.runs.transitionRun(run.id, 'run_started', { actor: testActor });
-  return { run, steps: await store.runs.listSteps(run.id) };
-}
+const runningRun = (projectId: string, stepCount: number) =>
+  createRunningRun(store, projectId, { steps: stepCount });
 
 describe('registerStateGauges', () => {
   it('counts runs and steps per project and status, and ages the oldest running step and blocked run', async () => {
