@@ -25,6 +25,21 @@ export interface CiDecision {
   payload?: Record<string, unknown>;
 }
 
+/** One step after the other, in plan order: each transition's effects are dispatched before the next. */
+async function transitionEach(
+  commands: RunCommands,
+  run: ProtocolRun,
+  steps: readonly StepRun[],
+  event: 'ci_failed' | 'qa_passed',
+  decision: CiDecision,
+): Promise<TransitionOutcome<StepRun>[]> {
+  const outcomes: TransitionOutcome<StepRun>[] = [];
+  for (const step of steps) {
+    outcomes.push(await commands.step(run.id, step.id, event, stepCommand(step, decision)));
+  }
+  return outcomes;
+}
+
 /** CI failed these steps: each is blocked with the result as reason (the planner then blocks the run). */
 export async function failStepsByCi(
   commands: RunCommands,
@@ -32,11 +47,7 @@ export async function failStepsByCi(
   steps: readonly StepRun[],
   decision: CiDecision,
 ): Promise<TransitionOutcome<StepRun>[]> {
-  const outcomes: TransitionOutcome<StepRun>[] = [];
-  for (const step of steps) {
-    outcomes.push(await commands.step(run.id, step.id, 'ci_failed', stepCommand(step, decision)));
-  }
-  return outcomes;
+  return transitionEach(commands, run, steps, 'ci_failed', decision);
 }
 
 /** CI passed these steps: each passes QA, and a run that a CI failure blocked resumes with its next step. */
@@ -46,10 +57,7 @@ export async function passStepsByCi(
   steps: readonly StepRun[],
   decision: CiDecision,
 ): Promise<TransitionOutcome<StepRun>[]> {
-  const outcomes: TransitionOutcome<StepRun>[] = [];
-  for (const step of steps) {
-    outcomes.push(await commands.step(run.id, step.id, 'qa_passed', stepCommand(step, decision)));
-  }
+  const outcomes = await transitionEach(commands, run, steps, 'qa_passed', decision);
   if (run.status === 'blocked' && steps.length > 0) {
     await commands.run(run.id, 'resumed', {
       actor: ciActor,
