@@ -11,11 +11,19 @@ interface ActionOptions {
   expectedVersion?: number;
 }
 
-function actionOptions(command: Command): Command {
+function startOptions(command: Command): Command {
   return command
     .option('-r, --reason <text>', 'why (recorded in the run event stream)')
-    .option('--idempotency-key <key>', 'send the same key to retry safely (default: a new one)')
-    .option('--expected-version <n>', 'refuse unless the record is still at this version', positiveInt);
+    .option('--idempotency-key <key>', 'send the same key to retry safely (default: a new one)');
+}
+
+/** An action on an existing run or step can also insist on the version the operator looked at. */
+function actionOptions(command: Command): Command {
+  return startOptions(command).option(
+    '--expected-version <n>',
+    'refuse unless the record is still at this version',
+    positiveInt,
+  );
 }
 
 function actionBody(options: ActionOptions) {
@@ -45,7 +53,7 @@ const stepActions = [
 export function registerActions(program: Command, io: Io, env: Record<string, string | undefined>): void {
   const run = program.command('run').description('Start a run, or pause, resume, cancel or replan one');
 
-  actionOptions(
+  startOptions(
     run
       .command('start')
       .description('Start a run for a Taiga user story or task')
