@@ -53,7 +53,11 @@ export function createRequestListener(deps: AppDeps): RequestListener {
   const webhooks = webhookHandler(deps);
   return (req: IncomingMessage, res: ServerResponse) => {
     const route = matchWebhookRoute(req.method, req.url);
-    if (route) void webhooks(req, res, route);
-    else app(req, res);
+    if (!route) return app(req, res);
+    // The handler answers every outcome itself; this only keeps a bug in answering from crashing the process.
+    webhooks(req, res, route).catch((error: unknown) => {
+      deps.logger.error({ err: error, source: route.source }, 'webhook handler failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   };
 }
