@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type ProtocolRunEvent, QueueName, type StepRunEvent } from '@tundra/core';
 import {
-  createLogger,
-  createMetricsRegistry,
   createStateStore,
   EffectDispatcher,
   JobQueues,
   RunCommands,
   type RunningService,
   type StateStore,
-  startWorkerApp,
 } from '@tundra/core/server';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
@@ -21,8 +18,7 @@ import {
   waitForStreamEntry,
 } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerConfigSchema } from '../src/config.js';
-import { createPlannerHandlers } from '../src/planner-handlers.js';
+import { startTestPlanner } from './test-planner.js';
 
 // A lone task is a run whose Taiga item is a task outside any story. Taiga sends no webhooks for such a task, so
 // the reconciler is how a person's moves of it reach Tundra: these tests move the task in the sandbox as a person
@@ -44,31 +40,7 @@ beforeAll(async () => {
     tundra: await sandbox.seedDemo({ projectSlug: 'lone-tundra', preset: 'tundra' }),
   };
   const bot = seeds['taiga-default'].users.bot;
-  const env = {
-    REDIS_URL: redis.url,
-    TUNDRA_REDIS_PREFIX: redis.prefix,
-    TUNDRA_TAIGA_URL: sandbox.url,
-    TUNDRA_TAIGA_USERNAME: bot.username,
-    TUNDRA_TAIGA_PASSWORD: bot.password,
-    TUNDRA_RECONCILE_ENABLED: 'false',
-    PATH: process.env.PATH ?? '',
-  };
-  const config = plannerConfigSchema.parse(env);
-  planner = await startWorkerApp({
-    app: 'planner',
-    logger: createLogger({
-      app: 'planner-test',
-      level: process.env.TEST_LOG_LEVEL ?? 'warn',
-      format: 'json',
-    }),
-    registry: createMetricsRegistry('planner'),
-    redisUrl: redis.url,
-    prefix: redis.prefix,
-    opsPort: 0,
-    opsHost: '127.0.0.1',
-    concurrency: 4,
-    createHandlers: (deps) => createPlannerHandlers(deps, config, env),
-  });
+  planner = await startTestPlanner({ redis, taigaUrl: sandbox.url, bot });
   store = createStateStore({ redis: redis.client, prefix: redis.prefix });
   queues = new JobQueues(redis.client, redis.prefix);
   // What the executor and an operator would do, with their effects carried out for the planner to work.

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueueName } from '@tundra/core';
-import {
-  createLogger,
-  createMetricsRegistry,
-  type RunningService,
-  startWorkerApp,
-} from '@tundra/core/server';
+import type { RunningService } from '@tundra/core/server';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   buildProjectSpec,
@@ -16,45 +11,18 @@ import {
 } from '@tundra/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerConfigSchema } from '../src/config.js';
-import { createPlannerHandlers } from '../src/planner-handlers.js';
+import { startTestPlanner } from './test-planner.js';
 
 let redis: TestRedis;
 let sandbox: TaigaSandbox;
 let seed: DemoSeed;
 let planner: RunningService;
-let env: Record<string, string>;
 
 beforeAll(async () => {
   redis = await createTestRedis();
   sandbox = await startTaigaSandbox();
   seed = await sandbox.seedDemo();
-  env = {
-    REDIS_URL: redis.url,
-    TUNDRA_REDIS_PREFIX: redis.prefix,
-    TUNDRA_TAIGA_URL: sandbox.url,
-    TUNDRA_TAIGA_USERNAME: seed.users.bot.username,
-    TUNDRA_TAIGA_PASSWORD: seed.users.bot.password,
-    TUNDRA_RECONCILE_ENABLED: 'false',
-    PATH: process.env.PATH ?? '',
-  };
-  const config = plannerConfigSchema.parse(env);
-  const logger = createLogger({
-    app: 'planner-test',
-    level: process.env.TEST_LOG_LEVEL ?? 'warn',
-    format: 'json',
-  });
-  planner = await startWorkerApp({
-    app: 'planner',
-    logger,
-    registry: createMetricsRegistry('planner'),
-    redisUrl: redis.url,
-    prefix: redis.prefix,
-    opsPort: 0,
-    opsHost: '127.0.0.1',
-    concurrency: 4,
-    createHandlers: (deps) => createPlannerHandlers(deps, config, env),
-  });
+  planner = await startTestPlanner({ redis, taigaUrl: sandbox.url, bot: seed.users.bot });
 });
 
 afterAll(async () => {

@@ -1,14 +1,8 @@
-import {
-  createLogger,
-  createMetricsRegistry,
-  type RunningService,
-  startWorkerApp,
-} from '@tundra/core/server';
+import type { RunningService } from '@tundra/core/server';
 import { waitForStreamEntry } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, startHarness } from '../../api/test/harness.js';
-import { plannerConfigSchema } from '../src/config.js';
-import { createPlannerHandlers } from '../src/planner-handlers.js';
+import { startTestPlanner } from './test-planner.js';
 
 // The audit of `run start`, end to end: the API over real HTTP enqueues `run.start` with who asked and why, and the
 // real planner, on the same Redis and against the Taiga sandbox, records both on the run's first event.
@@ -19,30 +13,11 @@ let projectToken: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  const env = {
-    REDIS_URL: h.redis.url,
-    TUNDRA_REDIS_PREFIX: h.redis.prefix,
-    TUNDRA_TAIGA_URL: h.taiga.url,
-    TUNDRA_TAIGA_USERNAME: h.seed.users.bot.username,
-    TUNDRA_TAIGA_PASSWORD: h.seed.users.bot.password,
-    TUNDRA_RECONCILE_ENABLED: 'false',
-    PATH: process.env.PATH ?? '',
-  };
-  const config = plannerConfigSchema.parse(env);
-  planner = await startWorkerApp({
-    app: 'planner',
-    logger: createLogger({
-      app: 'planner-test',
-      level: process.env.TEST_LOG_LEVEL ?? 'warn',
-      format: 'json',
-    }),
-    registry: createMetricsRegistry('planner'),
-    redisUrl: h.redis.url,
-    prefix: h.redis.prefix,
-    opsPort: 0,
-    opsHost: '127.0.0.1',
+  planner = await startTestPlanner({
+    redis: h.redis,
+    taigaUrl: h.taiga.url,
+    bot: h.seed.users.bot,
     concurrency: 2,
-    createHandlers: (deps) => createPlannerHandlers(deps, config, env),
   });
   await h.putProject({
     id: 'audit',
