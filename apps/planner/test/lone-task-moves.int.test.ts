@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type ProtocolRunEvent, QueueName, type StepRunEvent } from '@tundra/core';
-import {
-  createStateStore,
-  EffectDispatcher,
-  JobQueues,
-  RunCommands,
-  type RunningService,
-  type StateStore,
-} from '@tundra/core/server';
+import type { JobQueues, RunCommands, RunningService, StateStore } from '@tundra/core/server';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   buildProjectSpec,
+  createRunFlow,
   createTestRedis,
   type TestRedis,
   testActor,
@@ -41,10 +35,8 @@ beforeAll(async () => {
   };
   const bot = seeds['taiga-default'].users.bot;
   planner = await startTestPlanner({ redis, taigaUrl: sandbox.url, bot });
-  store = createStateStore({ redis: redis.client, prefix: redis.prefix });
-  queues = new JobQueues(redis.client, redis.prefix);
   // What the executor and an operator would do, with their effects carried out for the planner to work.
-  commands = new RunCommands(store, new EffectDispatcher({ queues, redis: redis.client, keys: store.keys }));
+  ({ store, queues, commands } = createRunFlow(redis));
 });
 
 afterAll(async () => {

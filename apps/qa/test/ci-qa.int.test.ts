@@ -1,16 +1,15 @@
 import type { ProjectSpec, StepRun } from '@tundra/core';
 import { QueueName } from '@tundra/core';
 import {
-  createStateStore,
-  EffectDispatcher,
-  JobQueues,
-  RunCommands,
+  type JobQueues,
+  type RunCommands,
   type RunningService,
   type StateStore,
   startWorkerApp,
 } from '@tundra/core/server';
 import {
   buildProjectSpec,
+  createRunFlow,
   createRunningRun,
   createTestRedis,
   type TestRedis,
@@ -37,9 +36,7 @@ let qa: RunningService;
 
 beforeAll(async () => {
   redis = await createTestRedis();
-  store = createStateStore({ redis: redis.client, prefix: redis.prefix });
-  queues = new JobQueues(redis.connect(), redis.prefix);
-  commands = new RunCommands(store, new EffectDispatcher({ queues, redis: redis.client, keys: store.keys }));
+  ({ store, queues, commands } = createRunFlow(redis));
   // QA is never run right after execution here: for a `command` project only CI success can ask for it.
   const config = qaConfigSchema.parse({
     REDIS_URL: redis.url,

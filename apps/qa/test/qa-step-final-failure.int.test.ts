@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { type JobPayload, type ProjectSpec, QueueName } from '@tundra/core';
 import {
   createJobMetrics,
-  createStateStore,
-  EffectDispatcher,
-  JobQueues,
-  RunCommands,
+  type JobQueues,
+  type RunCommands,
   type StateStore,
   startWorkers,
 } from '@tundra/core/server';
 import { createEngineRunner } from '@tundra/engine';
 import {
   buildProjectSpec,
+  createRunFlow,
   createRunningRun,
   createTestRedis,
   type TestRedis,
@@ -36,9 +35,7 @@ let dir: string;
 
 beforeAll(async () => {
   redis = await createTestRedis();
-  store = createStateStore({ redis: redis.client, prefix: redis.prefix });
-  queues = new JobQueues(redis.connect(), redis.prefix);
-  commands = new RunCommands(store, new EffectDispatcher({ queues, redis: redis.client, keys: store.keys }));
+  ({ store, queues, commands } = createRunFlow(redis));
   dir = mkdtempSync(join(tmpdir(), 'tundra-qa-test-'));
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ export * from './builders.js';
 export * from './free-port.js';
 export * from './git.js';
 export * from './redis-server.js';
+export * from './run-flow.js';
 export * from './running-run.js';
 export * from './test-redis.js';
 export * from './wait-for-job.js';

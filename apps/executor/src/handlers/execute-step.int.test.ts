@@ -6,11 +6,9 @@ import { join } from 'node:path';
 import { type ProjectSpec, QueueName } from '@tundra/core';
 import {
   createJobMetrics,
-  createStateStore,
-  EffectDispatcher,
   type JobContext,
-  JobQueues,
-  RunCommands,
+  type JobQueues,
+  type RunCommands,
   type StateStore,
   startWorkers,
 } from '@tundra/core/server';
@@ -18,6 +16,7 @@ import { createEngineRunner } from '@tundra/engine';
 import {
   buildProjectSpec,
   createGitRemote,
+  createRunFlow,
   createRunningRun,
   createTestRedis,
   repoRoot,
@@ -48,9 +47,7 @@ const git = runGit;
 
 beforeAll(async () => {
   redis = await createTestRedis();
-  store = createStateStore({ redis: redis.client, prefix: redis.prefix });
-  queues = new JobQueues(redis.connect(), redis.prefix);
-  commands = new RunCommands(store, new EffectDispatcher({ queues, redis: redis.client, keys: store.keys }));
+  ({ store, queues, commands } = createRunFlow(redis));
   stops = new StopSignalHub(redis.connect(), store.keys.controlChannel(), logger);
   await stops.start();
   dir = mkdtempSync(join(tmpdir(), 'tundra-exec-test-'));
