@@ -30,6 +30,7 @@ export default defineConfig({
             'apps/*/src/**/*.int.test.ts',
             'packages/*/test/**/*.test.ts',
             'apps/*/test/**/*.test.ts',
+            'scripts/**/*.int.test.ts',
           ],
         },
       },

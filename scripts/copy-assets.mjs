@@ -1,4 +1,4 @@
-// Copies non-TypeScript assets (Lua scripts) next to the compiled output: tsc only emits .js.
+// Copies non-TypeScript assets (Lua scripts, the engine supervisor) next to the compiled output: tsc only emits .js.
 import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 

@@ -1,28 +1,53 @@
 // `pnpm bench:flow`: how much time Tundra spends around each step (planning, queues, transitions, git, QA,
-// write-back) with a no-op exec engine, and how many runs it completes per second, against a baseline measured in
-// the same run: the bare work of a step (spawn the engine, commit, push) in a loop with no Tundra around it.
-// Real Redis, the Taiga sandbox over HTTP, the planner, executor and QA apps as processes, real git.
-import { spawnSync } from 'node:child_process';
+// write-back) with a no-op exec engine, against baselines measured in the same run: the bare work of a step (spawn
+// the engine, commit, push) with no Tundra around it.
+//
+// Three scenarios, one after the other on the same apps:
+// - lone: 1 run of BENCH_LONE_STEPS (6) steps; its mean step time against the bare step done one at a time;
+// - concurrent: BENCH_RUNS (20) runs of BENCH_STEPS (3) steps at once; steps/s against a bare loop doing the same
+//   steps with the executor's concurrency (BENCH_CONCURRENCY, 4), and the write-back lag from each event to the
+//   Taiga history entry that holds its comment;
+// - crowded: the lone run again once BENCH_WAITING_RUNS (10,000; 0 skips it) runs wait in the same project (planned
+//   with 3 steps, paused, as in bench:scale); its mean step time against the lone run's.
+//
+// Real Redis, the Taiga sandbox over HTTP (as slow as taiga-back 6.10.0 unless BENCH_TAIGA_LATENCY=0), the planner,
+// executor and QA apps as processes, real git.
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStateStore, JobQueues } from '@tundra/core/server';
-import { startTaigaSandbox } from '@tundra/taiga-sandbox';
+import { promisify } from 'node:util';
+import { createKeys, createStateStore, JobQueues, type StateStore } from '@tundra/core/server';
+import { createTaigaClient, type TaigaClient, taigaClientSettingsFromEnv } from '@tundra/taiga';
+import { realTaigaLatency, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   buildProjectSpec,
   createGitRemote,
   createTestRedis,
   runGit,
   spawnApp,
+  type TestRedis,
   waitForStreamEntry,
 } from '@tundra/testkit';
+import { createWaitingRuns } from '../scale/waiting-runs.js';
 
+const loneSteps = Number(process.env.BENCH_LONE_STEPS ?? 6);
 const runs = Number(process.env.BENCH_RUNS ?? 20);
 const stepsPerRun = Number(process.env.BENCH_STEPS ?? 3);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const waitingRuns = Number(process.env.BENCH_WAITING_RUNS ?? 10_000);
 const git = (args: string[], cwd: string) => runGit(cwd, ...args);
+const exec = promisify(execFile);
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@tundra.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@tundra.invalid',
+};
 
-/** The baseline: per step, what any runner must do at least: spawn the engine, commit, push. */
-function baselinePerStepMs(dir: string, origin: string, steps: number): number {
+/** The bare step, one at a time: what any runner must do at least (spawn the engine, commit, push). */
+function barePerStepMs(dir: string, origin: string, steps: number): number {
   const work = join(dir, 'baseline');
   git(['clone', '--quiet', origin, work], dir);
   git(['checkout', '--quiet', '-b', 'baseline'], work);
@@ -36,14 +61,169 @@ function baselinePerStepMs(dir: string, origin: string, steps: number): number {
   return (performance.now() - start) / steps;
 }
 
+/** The bare step with `workers` of them at once, each on its own clone and branch: steps per second. */
+async function bareStepsPerSecond(
+  dir: string,
+  origin: string,
+  steps: number,
+  workers: number,
+): Promise<number> {
+  const clones = Array.from({ length: workers }, (_, w) => {
+    const work = join(dir, `bare-${w}`);
+    git(['clone', '--quiet', origin, work], dir);
+    git(['checkout', '--quiet', '-b', `bare-${w}`], work);
+    return work;
+  });
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    clones.map(async (work, w) => {
+      for (let i = next++; i < steps; i = next++) {
+        await exec('true', [], { cwd: work });
+        for (const args of [
+          ['add', '-A'],
+          ['commit', '--quiet', '--allow-empty', '-m', `step ${i}`],
+          ['push', '--quiet', 'origin', `bare-${w}`],
+        ]) {
+          await exec('git', args, { cwd: work, env: gitEnv });
+        }
+      }
+    }),
+  );
+  return steps / ((performance.now() - start) / 1000);
+}
+
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+interface Bench {
+  redis: TestRedis;
+  sandbox: TaigaSandbox;
+  seed: Awaited<ReturnType<TaigaSandbox['seedDemo']>>;
+  store: StateStore;
+  taiga: TaigaClient;
+}
+
+/** Runs `count` stories of `steps` tasks each at once, and measures them from their events and Taiga's history. */
+async function scenario(bench: Bench, name: string, count: number, steps: number) {
+  const { redis, sandbox, seed, store } = bench;
+  const admin = sandbox.actAs('admin');
+  const stories: { id: number; ref: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const story = await admin.createUserStory({ project: seed.project.id, subject: `${name} story ${i}` });
+    for (let s = 0; s < steps; s++) {
+      await admin.createTask({ project: seed.project.id, user_story: story.id, subject: `step ${s}` });
+    }
+    stories.push({ id: story.id as number, ref: story.ref as number });
+  }
+  const queues = new JobQueues(redis.client, redis.prefix);
+  const correlation = (i: number) => `bench-${name}-${i}`;
+  let completed = 0;
+  const allDone = waitForStreamEntry(
+    redis.client,
+    createKeys(redis.prefix).projectEvents('bench'),
+    (fields) =>
+      fields.type === '"protocol_run.steps_completed"' &&
+      String(fields.correlationId).includes(`bench-${name}-`) &&
+      ++completed === count,
+    600_000,
+  );
+  const started = performance.now();
+  await Promise.all(
+    stories.map((story, i) =>
+      queues.enqueue('run.start', {
+        projectId: 'bench',
+        correlationId: correlation(i),
+        taigaItem: { type: 'userstory', id: story.id, ref: story.ref },
+        sourceEventId: null,
+      }),
+    ),
+  );
+  await allDone;
+  const wallSeconds = (performance.now() - started) / 1000;
+  await queues.close();
+
+  // Per step: from its start to its QA decision, less the engine's own time (reported in execution_finished).
+  // Per run: from its creation to its last step's QA, less all its engine time, shared out over its steps: the
+  // same overhead with the planning and the hand-offs between steps (run.advance, queue hops, slots) included.
+  const stepMs: number[] = [];
+  const overheadMs: number[] = [];
+  const runOverheadPerStepMs: number[] = [];
+  const eventAt = new Map<string, number>();
+  const runIds: string[] = [];
+  for (const story of stories) {
+    const [runId] = await store.runs.listRunIdsForItem('bench', { type: 'userstory', id: story.id });
+    if (runId) runIds.push(runId);
+  }
+  for (const runId of runIds) {
+    const events = await store.events.readRun(runId, { count: 1000 });
+    for (const event of events) eventAt.set(event.id, Date.parse(event.at));
+    const created = events.find((e) => e.type === 'protocol_run.created');
+    const done = events.find((e) => e.type === 'protocol_run.steps_completed');
+    const engineMs = events
+      .filter((e) => e.type === 'step_run.execution_finished')
+      .reduce((sum, e) => sum + Number(e.payload.durationMs ?? 0), 0);
+    if (created && done) {
+      runOverheadPerStepMs.push((Date.parse(done.at) - Date.parse(created.at) - engineMs) / steps);
+    }
+    for (const step of await store.runs.listSteps(runId)) {
+      const own = events.filter((e) => e.entityId === step.id);
+      const begin = own.find((e) => e.type === 'step_run.step_started');
+      const end = own.find((e) => e.type === 'step_run.qa_passed');
+      const finished = own.find((e) => e.type === 'step_run.execution_finished');
+      if (!begin || !end) continue;
+      const total = Date.parse(end.at) - Date.parse(begin.at);
+      stepMs.push(total);
+      overheadMs.push(total - Number(finished?.payload.durationMs ?? 0));
+    }
+  }
+
+  // Write-back lag: from each event that comments to the Taiga history entry that holds its comment, read once
+  // every comment is there (the plan, two per step, the end).
+  const lagMs: number[] = [];
+  const expected = count * (2 + 2 * steps);
+  for (let tries = 0; tries < 100 && lagMs.length < expected; tries++) {
+    lagMs.length = 0;
+    for (const story of stories) {
+      const tasks = await bench.taiga.listTasks({ user_story: story.id });
+      const histories = [
+        await bench.taiga.userStoryHistory(story.id),
+        ...(await Promise.all(tasks.map((task) => bench.taiga.taskHistory(task.id)))),
+      ];
+      for (const entry of histories.flat()) {
+        // The marker ends the comment's footer (core's commentMarker): a stream id.
+        const marker = /tundra-event:(\d+-\d+)/.exec(entry.comment ?? '');
+        const at = marker ? eventAt.get(marker[1]!) : undefined;
+        if (at !== undefined) lagMs.push(Date.parse(entry.created_at) - at);
+      }
+    }
+    if (lagMs.length < expected) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    runs: count,
+    stepsPerRun: steps,
+    wallSeconds: +wallSeconds.toFixed(2),
+    stepsPerSecond: +((count * steps) / wallSeconds).toFixed(2),
+    stepMs: { p50: quantile(stepMs, 0.5), p99: quantile(stepMs, 0.99), mean: +mean(stepMs).toFixed(1) },
+    overheadPerStepMs: { p50: quantile(overheadMs, 0.5), mean: +mean(overheadMs).toFixed(1) },
+    runOverheadPerStepMs: { p50: +quantile(runOverheadPerStepMs, 0.5).toFixed(1) },
+    writebackLagMs: {
+      comments: lagMs.length,
+      expected,
+      p50: quantile(lagMs, 0.5),
+      p99: quantile(lagMs, 0.99),
+      max: Math.max(...lagMs),
+    },
+  };
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'tundra-bench-flow-'));
 const redis = await createTestRedis();
-const sandbox = await startTaigaSandbox();
+const latency = process.env.BENCH_TAIGA_LATENCY === '0' ? undefined : realTaigaLatency;
+const sandbox = await startTaigaSandbox(latency ? { latency } : {});
 const apps: ReturnType<typeof spawnApp>[] = [];
 try {
   const origin = createGitRemote(dir);
@@ -61,7 +241,7 @@ try {
     TUNDRA_TAIGA_PASSWORD: seed.users.bot.password,
     TUNDRA_RECONCILE_ENABLED: 'false',
     TUNDRA_WORKSPACES_DIR: join(dir, 'workspaces'),
-    TUNDRA_EXECUTOR_CONCURRENCY: '4',
+    TUNDRA_EXECUTOR_CONCURRENCY: String(concurrency),
   };
   for (const app of ['planner', 'executor', 'qa']) {
     const proc = spawnApp(`apps/${app}/src/main.ts`, env);
@@ -81,92 +261,44 @@ try {
     }),
     0,
   );
-  const admin = sandbox.actAs('admin');
-  const stories: { id: number; ref: number }[] = [];
-  for (let i = 0; i < runs; i++) {
-    const story = await admin.createUserStory({ project: seed.project.id, subject: `bench story ${i}` });
-    for (let s = 0; s < stepsPerRun; s++) {
-      await admin.createTask({ project: seed.project.id, user_story: story.id, subject: `step ${s}` });
-    }
-    stories.push({ id: story.id as number, ref: story.ref as number });
-  }
+  const taiga = createTaigaClient({
+    ...taigaClientSettingsFromEnv({
+      TUNDRA_TAIGA_URL: sandbox.url,
+      TUNDRA_TAIGA_USERNAME: seed.users.bot.username,
+      TUNDRA_TAIGA_PASSWORD: seed.users.bot.password,
+    }),
+  });
+  const bench: Bench = { redis, sandbox, seed, store, taiga };
 
-  const queues = new JobQueues(redis.client, redis.prefix);
-  let completed = 0;
-  const allDone = waitForStreamEntry(
-    redis.client,
-    `${redis.prefix}:events`,
-    (fields) => fields.type === '"protocol_run.steps_completed"' && ++completed === runs,
-    600_000,
-  );
-  const started = performance.now();
-  await Promise.all(
-    stories.map((story, i) =>
-      queues.enqueue('run.start', {
-        projectId: 'bench',
-        correlationId: `bench-${i}`,
-        taigaItem: { type: 'userstory', id: story.id, ref: story.ref },
-        sourceEventId: null,
-      }),
-    ),
-  );
-  await allDone;
-  const wallSeconds = (performance.now() - started) / 1000;
-  await queues.close();
-
-  // Per step: from its start to its QA decision, less the engine's own time (reported in execution_finished).
-  // Per run: from its creation to its last step's QA, less all its engine time, shared out over its steps: the
-  // same overhead with the planning and the hand-offs between steps (run.advance, queue hops, slots) included.
-  const stepMs: number[] = [];
-  const overheadMs: number[] = [];
-  const runMs: number[] = [];
-  const runOverheadPerStepMs: number[] = [];
-  const { ids } = await store.runs.listRunIds('bench', { limit: runs });
-  for (const runId of ids) {
-    const events = await store.events.readRun(runId, { count: 1000 });
-    const created = events.find((e) => e.type === 'protocol_run.created');
-    const done = events.find((e) => e.type === 'protocol_run.steps_completed');
-    const engineMs = events
-      .filter((e) => e.type === 'step_run.execution_finished')
-      .reduce((sum, e) => sum + Number(e.payload.durationMs ?? 0), 0);
-    if (created && done) {
-      const total = Date.parse(done.at) - Date.parse(created.at);
-      runMs.push(total);
-      runOverheadPerStepMs.push((total - engineMs) / stepsPerRun);
-    }
-    for (const step of await store.runs.listSteps(runId)) {
-      const own = events.filter((e) => e.entityId === step.id);
-      const begin = own.find((e) => e.type === 'step_run.step_started');
-      const end = own.find((e) => e.type === 'step_run.qa_passed');
-      const finished = own.find((e) => e.type === 'step_run.execution_finished');
-      if (!begin || !end) continue;
-      const total = Date.parse(end.at) - Date.parse(begin.at);
-      const engine = Number(finished?.payload.durationMs ?? 0);
-      stepMs.push(total);
-      overheadMs.push(total - engine);
-    }
-  }
-  const baseline = baselinePerStepMs(dir, origin, 30);
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const lone = await scenario(bench, 'lone', 1, loneSteps);
+  const loneBareMs = barePerStepMs(dir, origin, 30);
+  const concurrent = await scenario(bench, 'concurrent', runs, stepsPerRun);
+  const bareStepsPerS = await bareStepsPerSecond(dir, origin, runs * stepsPerRun, concurrency);
+  const crowdedStart = performance.now();
+  if (waitingRuns > 0) await createWaitingRuns(store, 'bench', waitingRuns, 3);
+  const fillSeconds = (performance.now() - crowdedStart) / 1000;
+  const crowded = waitingRuns > 0 ? await scenario(bench, 'crowded', 1, loneSteps) : null;
   const report = {
-    runs,
-    stepsPerRun,
-    wallSeconds: +wallSeconds.toFixed(2),
-    runsPerSecond: +(runs / wallSeconds).toFixed(2),
-    stepsPerSecond: +((runs * stepsPerRun) / wallSeconds).toFixed(2),
-    stepMs: { p50: quantile(stepMs, 0.5), p99: quantile(stepMs, 0.99), mean: +mean(stepMs).toFixed(1) },
-    overheadPerStepMs: {
-      p50: quantile(overheadMs, 0.5),
-      p99: quantile(overheadMs, 0.99),
-      mean: +mean(overheadMs).toFixed(1),
+    taigaLatency: latency ?? 'none',
+    concurrency,
+    lone: {
+      ...lone,
+      bareStepMs: +loneBareMs.toFixed(1),
+      ratioStepToBare: +(lone.stepMs.mean / loneBareMs).toFixed(2),
     },
-    runMs: { p50: quantile(runMs, 0.5), p99: quantile(runMs, 0.99) },
-    runOverheadPerStepMs: {
-      p50: +quantile(runOverheadPerStepMs, 0.5).toFixed(1),
-      mean: +mean(runOverheadPerStepMs).toFixed(1),
+    concurrent: {
+      ...concurrent,
+      bareStepsPerSecond: +bareStepsPerS.toFixed(2),
+      shareOfBare: +(concurrent.stepsPerSecond / bareStepsPerS).toFixed(2),
     },
-    baselinePerStepMs: +baseline.toFixed(1),
-    ratioStepToBaseline: +(mean(stepMs) / baseline).toFixed(2),
+    ...(crowded && {
+      crowded: {
+        waitingRuns,
+        fillSeconds: +fillSeconds.toFixed(1),
+        ...crowded,
+        ratioStepToLone: +(crowded.stepMs.mean / lone.stepMs.mean).toFixed(2),
+      },
+    }),
   };
   console.log(JSON.stringify(report, null, 2));
   // Warnings and errors the apps logged: a slow tail usually has its reason here (a retry, a slot wait).

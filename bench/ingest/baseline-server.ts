@@ -8,7 +8,7 @@ import { verifyTaigaSignature } from '../../packages/taiga/src/webhook-signature
 
 const [redisUrl, prefix, key, port] = process.argv.slice(2);
 const redis = createRedis(
-  redisUrl!,
+  { url: redisUrl!, clusterNodes: [] },
   createLogger({ app: 'bench-baseline', level: 'warn', format: 'json' }),
   'baseline',
 );

@@ -4,16 +4,19 @@ import type { Redis } from 'ioredis';
 /** CPU seconds used so far by each party of a phase: the server under test, Redis, and this driver. */
 export interface CpuSnapshot {
   server: number;
+  /** The server's part spent in the kernel (system calls: socket reads and writes, accepts). */
+  serverKernel: number;
   redis: number;
   driver: number;
 }
 
 // utime and stime, in clock ticks: fields 14 and 15 of /proc/<pid>/stat, counted after the parenthesised name.
 const clockTicksPerSecond = 100;
-function processCpuSeconds(pid: number): number {
+function processCpuSeconds(pid: number): { total: number; kernel: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  const [user, kernel] = [Number(fields[11]) / clockTicksPerSecond, Number(fields[12]) / clockTicksPerSecond];
+  return { total: user + kernel, kernel };
 }
 
 async function redisCpuSeconds(redis: Redis): Promise<number> {
@@ -24,8 +27,10 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
 
 export async function cpuSnapshot(serverPid: number, redis: Redis): Promise<CpuSnapshot> {
   const driver = process.cpuUsage();
+  const server = processCpuSeconds(serverPid);
   return {
-    server: processCpuSeconds(serverPid),
+    server: server.total,
+    serverKernel: server.kernel,
     redis: await redisCpuSeconds(redis),
     driver: (driver.user + driver.system) / 1e6,
   };
@@ -34,5 +39,10 @@ export async function cpuSnapshot(serverPid: number, redis: Redis): Promise<CpuS
 /** Microseconds of CPU per request for each party between two snapshots. */
 export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number): CpuSnapshot {
   const per = (name: keyof CpuSnapshot) => ((after[name] - before[name]) * 1e6) / Math.max(1, requests);
-  return { server: per('server'), redis: per('redis'), driver: per('driver') };
+  return {
+    server: per('server'),
+    serverKernel: per('serverKernel'),
+    redis: per('redis'),
+    driver: per('driver'),
+  };
 }

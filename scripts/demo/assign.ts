@@ -1,12 +1,13 @@
 // `pnpm demo:assign`: as the sandbox's admin, assigns the demo story to Tundra's bot, which is what starts a run.
 // The Taiga sandbox sends the signed webhook to the ingester, exactly as a real Taiga would.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTaigaClient } from '@tundra/taiga';
 
-const seed = JSON.parse(
-  readFileSync(resolve(import.meta.dirname, '../../.tundra/demo-seed.json'), 'utf8'),
-) as {
+const root = resolve(import.meta.dirname, '../..');
+if (existsSync(resolve(root, '.env'))) process.loadEnvFile(resolve(root, '.env'));
+const stateDir = resolve(root, process.env.TUNDRA_STATE_DIR ?? '.tundra');
+const seed = JSON.parse(readFileSync(resolve(stateDir, 'demo-seed.json'), 'utf8')) as {
   url: string;
   users: { admin: { username: string; password: string }; bot: { id: number } };
   story: { id: number; ref: number };

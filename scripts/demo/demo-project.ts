@@ -8,9 +8,14 @@ export interface DemoProjectInput {
   taigaProjectId: number;
   taigaProjectSlug: string;
   repository: string;
+  /** The demo delivers by pull request to the forge sandbox when given; else it pushes to `repository`. */
+  pullRequest?: { repo: string };
 }
 
-/** The demo project: the sandbox's story planned from its tasks, the demo engine per step, `true` as QA checks. */
+/**
+ * The demo project: the sandbox's story planned from its tasks, the demo engine per step, a clean worktree as QA
+ * checks, delivered by pull request to the forge sandbox (or pushed to a local repository).
+ */
 export function demoProjectSpec(input: DemoProjectInput): ProjectSpec {
   return {
     id: 'demo',
@@ -18,9 +23,25 @@ export function demoProjectSpec(input: DemoProjectInput): ProjectSpec {
     taiga: {
       projectId: input.taigaProjectId,
       projectSlug: input.taigaProjectSlug,
-      webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET',
+      webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_DEMO',
     },
-    repository: { url: input.repository, baseBranch: 'main', pushRemote: 'origin' },
+    repository: {
+      url: input.repository,
+      baseBranch: 'main',
+      pushRemote: input.pullRequest ? null : 'origin',
+    },
+    ...(input.pullRequest
+      ? {
+          delivery: {
+            kind: 'pull-request' as const,
+            forge: 'github' as const,
+            repo: input.pullRequest.repo,
+            tokenRef: 'TUNDRA_FORGE_TOKEN_DEMO',
+            reviewers: ['alice'],
+            labels: ['tundra'],
+          },
+        }
+      : {}),
     trigger: { onBotAssignment: true, statusSlugs: [] },
     statusMapping: { preset: 'taiga-default' },
     planEngine: { kind: 'taiga-tasks' },

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueName } from '@tundra/core';
 import { JobQueues } from '@tundra/core/server';
+import { groupRunning } from '@tundra/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startSystem, type TundraSystem } from './support/system.js';
 import { assignToBot, createStory, readItem, storyVersion } from './support/taiga-board.js';
@@ -46,7 +47,7 @@ describe('when things go wrong', () => {
       '[fail-twice] flaky step',
     ]);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('flaky', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
     const [step] = await system.store.runs.listSteps(runId);
     expect(step).toMatchObject({ status: 'completed', attempts: 3 });
@@ -70,7 +71,7 @@ describe('when things go wrong', () => {
       '[always-fail] broken step',
     ]);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('broken', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.blocked');
     const run = await system.store.runs.getRun(runId);
     expect(run?.status).toBe('blocked');
@@ -84,7 +85,7 @@ describe('when things go wrong', () => {
 
     // An operator resumes the run without retrying the step: the step is still failed, so the run is blocked again.
     const operator = { kind: 'operator', name: 'e2e' } as const;
-    await system.commands.run(runId, 'resumed', { actor: operator, idempotencyKey: 'resume-1' });
+    await system.commands.transitionRun(runId, 'resumed', { actor: operator, idempotencyKey: 'resume-1' });
     const resumed = await system.waitForRunEvent(runId, 'protocol_run.resumed');
     await system.waitForRunEvent(runId, 'protocol_run.blocked', undefined, resumed);
     expect((await system.store.runs.getRun(runId))?.status).toBe('blocked');
@@ -102,7 +103,7 @@ describe('when things go wrong', () => {
     const { seed } = await system.addProject('qa-retry', { qaPolicy: { kind: 'command', command: qa } });
     const story = await createStory(system.sandbox, seed.project.id, 'Needs a second try', ['rework me']);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('qa-retry', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
     const [step] = await system.store.runs.listSteps(runId);
     expect(step).toMatchObject({ status: 'completed', attempts: 2 });
@@ -138,20 +139,20 @@ describe('when things go wrong', () => {
     await system.apps.executor.stop('SIGTERM');
     const story = await createStory(system.sandbox, seed.project.id, 'Paused work', ['waits for the resume']);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('pause', story.id);
     const started = await system.waitForRunEvent(runId, 'protocol_run.run_started');
     // Once the advance that run_started asked for is done, the step's job is in the queue.
     await system.waitForJob(QueueName.Plan, `advance-${runId}-${started}`);
     const [step] = await system.store.runs.listSteps(runId);
     const operator = { kind: 'operator', name: 'e2e' } as const;
-    await system.commands.run(runId, 'paused', { actor: operator, idempotencyKey: 'pause-1' });
+    await system.commands.transitionRun(runId, 'paused', { actor: operator, idempotencyKey: 'pause-1' });
 
     // The executor comes back, takes the job, finds the run paused and leaves the step alone.
     await system.startApp('executor');
     await system.waitForJob(QueueName.Execute, `exec-${step!.id}-1`);
     expect((await system.store.runs.getStep(runId, step!.id))?.status).toBe('pending');
 
-    await system.commands.run(runId, 'resumed', { actor: operator, idempotencyKey: 'resume-1' });
+    await system.commands.transitionRun(runId, 'resumed', { actor: operator, idempotencyKey: 'resume-1' });
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
     expect(await system.store.runs.getStep(runId, step!.id)).toMatchObject({
       status: 'completed',
@@ -167,7 +168,7 @@ describe('when things go wrong', () => {
       'never started',
     ]);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('cancel', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.run_started');
     const [slow, later] = await system.store.runs.listSteps(runId);
     await system.waitForStepLog(runId, slow!.id, 'engine: working slowly');
@@ -208,7 +209,7 @@ describe('when things go wrong', () => {
     const queues = new JobQueues(system.redis.client, system.redis.prefix);
     await queues.enqueue('reconcile', { projectId: project.id });
     await queues.close();
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('lossy', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
     expect((await system.store.runs.getRun(runId))?.status).toBe('completed');
   });
@@ -220,15 +221,15 @@ describe('when things go wrong', () => {
       '[slow-once] resilient step',
     ]);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('crash', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.run_started');
     const [step] = await system.store.runs.listSteps(runId);
     await system.waitForStepLog(runId, step!.id, 'engine: working slowly');
 
     // The executor's container dies: the executor and its engine's process group, at once.
-    const enginePid = Number(readFileSync(join(system.engineState, `${step!.id}.pid`), 'utf8'));
+    const pgid = Number(readFileSync(join(system.engineState, `${step!.id}.pgid`), 'utf8'));
     await system.apps.executor.stop('SIGKILL');
-    process.kill(-enginePid, 'SIGKILL');
+    process.kill(-pgid, 'SIGKILL');
     await system.startApp('executor');
 
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
@@ -250,5 +251,38 @@ describe('when things go wrong', () => {
       .split('\n')
       .filter((line) => line.trim() === step!.id);
     expect(trailers).toHaveLength(1);
+  });
+
+  it('kills an engine that outlived its SIGKILLed executor: nothing it wrote after the kill is in any commit', async () => {
+    onTestFailed(() => console.error(system.describeLogs()));
+    const { seed } = await system.addProject('orphan');
+    const story = await createStory(system.sandbox, seed.project.id, 'Orphaned work', [
+      '[orphan-writer] stubborn step',
+      'a later step',
+    ]);
+    await assignToBot(system.sandbox, story.id, seed.users.bot.id);
+    const runId = await system.runForStory('orphan', story.id);
+    await system.waitForRunEvent(runId, 'protocol_run.run_started');
+    const [step] = await system.store.runs.listSteps(runId);
+    await system.waitForStepLog(runId, step!.id, 'engine: writing until killed');
+    const pgid = Number(readFileSync(join(system.engineState, `${step!.id}.pgid`), 'utf8'));
+    try {
+      // Only the executor dies: its engine ignores SIGTERM and goes on writing into the worktree.
+      await system.apps.executor.stop('SIGKILL');
+      await system.startApp('executor');
+      await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
+      const run = await system.store.runs.getRun(runId);
+      const files = execFileSync('git', ['log', '--format=', '--name-only', run!.branch!], {
+        cwd: system.origin,
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter((name) => name !== '');
+      expect(files).toContain(`steps/${step!.id}.md`);
+      expect(files.filter((name) => name.includes('-attempt1-'))).toEqual([]);
+      expect(groupRunning(pgid)).toBe(false);
+    } finally {
+      if (groupRunning(pgid)) process.kill(-pgid, 'SIGKILL');
+    }
   });
 });

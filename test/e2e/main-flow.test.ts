@@ -21,7 +21,7 @@ describe('a Taiga story goes from "assigned to the bot" to "done"', () => {
       'Wire the API',
       'Add tests',
     ]);
-    const completed = system.waitForEvent('protocol_run.steps_completed');
+    const completed = system.waitForEvent('main', 'protocol_run.steps_completed');
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
     const { entityId: runId } = await completed;
 
@@ -114,7 +114,7 @@ describe('CI decides QA', () => {
       'Follow-up',
     ]);
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
-    const runId = await system.runForStory(story.id);
+    const runId = await system.runForStory('ci', story.id);
     const [first, second] = await (async () => {
       await system.waitForRunEvent(runId, 'protocol_run.run_started');
       return system.store.runs.listSteps(runId);

@@ -24,7 +24,7 @@ describe.each(apps)('$app', ({ app, entry, portVar, env }) => {
   it('starts, reports health and readiness, and exits cleanly on SIGTERM', async () => {
     const proc = spawnApp(entry, {
       ...env,
-      REDIS_URL: redis.url,
+      ...redis.env,
       TUNDRA_REDIS_PREFIX: redis.prefix,
       TUNDRA_OPS_HOST: '127.0.0.1',
       [portVar]: '0',

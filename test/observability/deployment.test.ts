@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QueueName } from '@tundra/core';
-import { commonEnv } from '@tundra/core/server';
+import { isWebhookKeyVariable, QueueName } from '@tundra/core';
+import { commonEnv, queuePrefix } from '@tundra/core/server';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { apiConfigSchema } from '../../apps/api/src/config.js';
@@ -10,6 +10,7 @@ import { executorConfigSchema } from '../../apps/executor/src/config.js';
 import { ingesterConfigSchema } from '../../apps/ingester/src/config.js';
 import { plannerConfigSchema } from '../../apps/planner/src/config.js';
 import { qaConfigSchema } from '../../apps/qa/src/config.js';
+import { reporterConfigSchema } from '../../apps/reporter/src/config.js';
 import { infra, readYaml, readYamlDocuments, runTool } from './support.js';
 
 /** Every variable each app reads, from its own config schema. */
@@ -19,6 +20,7 @@ const appEnv: Record<string, Set<string>> = {
   planner: new Set(Object.keys(plannerConfigSchema.shape)),
   executor: new Set(Object.keys(executorConfigSchema.shape)),
   qa: new Set(Object.keys(qaConfigSchema.shape)),
+  reporter: new Set(Object.keys(reporterConfigSchema.shape)),
 };
 const apps = Object.keys(appEnv);
 /** The queues each worker consumes (docs/architecture.md), which its ScaledObject must watch. */
@@ -27,8 +29,12 @@ const workerQueues: Record<string, string[]> = {
   executor: [QueueName.Execute],
   qa: [QueueName.Qa],
 };
-/** A project's Taiga webhook key is in the variable its `webhookSecretRef` names: any such name is fine. */
-const isWebhookSecretRef = (name: string) => /^TUNDRA_[A-Z0-9_]+_WEBHOOK_SECRET$/.test(name);
+/**
+ * A project names the variables of its Taiga webhook key (`webhookSecretRef`, under the documented prefix) and of
+ * its Slack webhook URL (`reports.destinations.slack.webhookUrlRef`).
+ */
+const isWebhookSecretRef = (name: string) =>
+  isWebhookKeyVariable(name) || /^TUNDRA_SLACK_WEBHOOK_[A-Z0-9_]+$/.test(name);
 /** Read by everything that shares the environment: a variable one app reads is harmless to another. */
 const anyAppReads = (name: string) =>
   apps.some((app) => appEnv[app]!.has(name)) || isWebhookSecretRef(name) || name in commonEnv;
@@ -229,7 +235,7 @@ describe('infra/k8s', () => {
       expect(trigger.type).toBe('redis');
       return trigger.metadata.listName;
     });
-    expect(lists.sort()).toEqual(queues.map((queue) => `tundra:${queue}:wait`).sort());
+    expect(lists.sort()).toEqual(queues.map((queue) => `${queuePrefix('tundra')}:${queue}:wait`).sort());
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
   });
 });

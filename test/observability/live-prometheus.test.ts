@@ -4,17 +4,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ProjectSpec } from '@tundra/core';
-import { createStateStore } from '@tundra/core/server';
+import { type ProjectSpec, QueueName } from '@tundra/core';
+import { createKeys, createStateStore, JobQueues } from '@tundra/core/server';
 import { startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   type AppProcess,
   buildProjectSpec,
   createTestRedis,
   freePort,
+  rawRequest,
   repoRoot,
   spawnApp,
   type TestRedis,
+  waitForJob,
   waitForStreamEntry,
 } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +59,7 @@ let prometheusUrl: string;
 
 async function startApp(job: string, entry: string, env: Record<string, string>, listening: string) {
   const proc = spawnApp(entry, {
-    REDIS_URL: redis.url,
+    ...redis.env,
     TUNDRA_REDIS_PREFIX: redis.prefix,
     TUNDRA_OPS_HOST: '127.0.0.1',
     NODE_ENV: 'test',
@@ -139,13 +141,14 @@ async function pollPrometheus<T>(
   }
 }
 
-const globalEvent = (predicate: (type: string, to: string | null) => boolean) =>
+/** An event of a project's runs. */
+const projectEvent = (projectId: string, predicate: (type: string, to: string | null) => boolean) =>
   waitForStreamEntry(
     redis.client,
-    `${redis.prefix}:events`,
+    createKeys(redis.prefix).projectEvents(projectId),
     (fields) =>
       predicate(JSON.parse(fields.type ?? '""') as string, JSON.parse(fields.to ?? 'null') as string | null),
-    60_000,
+    120_000,
   );
 
 beforeAll(async () => {
@@ -167,7 +170,7 @@ beforeAll(async () => {
       TUNDRA_INGESTER_PORT: '0',
       TUNDRA_INGESTER_HOST: '127.0.0.1',
       TUNDRA_TAIGA_BOT_USERNAME: botUsername,
-      TUNDRA_DEMO_WEBHOOK_SECRET: webhookKey,
+      TUNDRA_WEBHOOK_KEY_DEMO: webhookKey,
       TUNDRA_CI_TOKEN: ciToken,
     },
     'ingester listening',
@@ -186,9 +189,11 @@ beforeAll(async () => {
     execEngine: { kind: 'command', command: [process.execPath, join(fixtures, 'exec-engine.mjs')] },
     repository: { url: repository, baseBranch: 'main', pushRemote: null },
   };
-  for (const [id, seed, secretRef] of [
-    ['demo', demo, 'TUNDRA_DEMO_WEBHOOK_SECRET'],
-    ['quiet', quiet, 'TUNDRA_QUIET_WEBHOOK_SECRET'],
+  // Budgets: demo has a daily limit it never nears (the day gauges); quiet's step limit is below what its one step
+  // costs, so the executor stops that engine (budget_exceeded) and the step's retry is blocked before it starts.
+  for (const [id, seed, secretRef, budgets] of [
+    ['demo', demo, 'TUNDRA_WEBHOOK_KEY_DEMO', { maxCostUsdPerDay: 100 }],
+    ['quiet', quiet, 'TUNDRA_WEBHOOK_KEY_QUIET', { maxCostUsdPerStep: 0.01 }],
   ] as const) {
     const saved = await store.projects.put(
       buildProjectSpec({
@@ -196,6 +201,14 @@ beforeAll(async () => {
         name: id,
         taiga: { projectId: seed.project.id, projectSlug: seed.project.slug, webhookSecretRef: secretRef },
         ...engines,
+        budgets,
+        // Reports to a folder; a New column limited to 0 makes the exception report fire.
+        reports: {
+          timeZone: 'UTC',
+          destinations: { directory: { path: id } },
+          schedules: [{ name: 'alerts', report: 'exceptions', cron: '0 9 * * 1' }],
+          rules: [{ kind: 'wip-over-limit', limits: { new: 0 } }],
+        },
       }),
       0,
     );
@@ -218,6 +231,9 @@ beforeAll(async () => {
         TUNDRA_TAIGA_RETRY_MAX_ATTEMPTS: '1',
         TUNDRA_PLANNER_PORT: '0',
         TUNDRA_RECONCILE_INTERVAL_MS: '1000',
+        TUNDRA_STEP_RETRY_BASE_DELAY_MS: '200',
+        // The write-back's "taiga in sync" line (debug) says how many version conflicts it re-read.
+        TUNDRA_LOG_LEVEL: 'debug',
       },
       'ops server listening',
     ),
@@ -245,6 +261,17 @@ beforeAll(async () => {
       },
       'api listening',
     ),
+    startApp(
+      'tundra-reporter',
+      'apps/reporter/src/main.ts',
+      {
+        ...taiga,
+        TUNDRA_TAIGA_URL: sandbox.url,
+        TUNDRA_REPORTER_PORT: '0',
+        TUNDRA_REPORTS_DIR: join(work, 'reports'),
+      },
+      'ops server listening',
+    ),
   ]);
   await startPrometheus();
 
@@ -261,7 +288,7 @@ beforeAll(async () => {
     subject: 'Add a health endpoint',
     assigned_to: bot,
   });
-  await admin.createTask({
+  const failing = await admin.createTask({
     project: demo.project.id,
     user_story: story,
     subject: 'Please fail the plan',
@@ -281,6 +308,8 @@ beforeAll(async () => {
     body: '{}',
   });
   expect(rejected.status).toBe(401);
+  // Bytes that are not HTTP: refused by Node's parser, answered and counted by the HTTP layer.
+  expect((await rawRequest(ingest, 'HELLO\r\n\r\n')).status).toBe(400);
   const ci = await fetch(`${ingest}/webhooks/ci`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ciToken}` },
@@ -290,20 +319,75 @@ beforeAll(async () => {
   const api = `http://127.0.0.1:${app('tundra-api').port}/api/v1`;
   const projects = await fetch(`${api}/projects`, { headers: { authorization: `Bearer ${apiToken}` } });
   expect(projects.status).toBe(200);
+  // A report served by the API, and a scheduled exception report made and delivered by the reporter.
+  const report = await fetch(`${api}/projects/demo/reports/flow?format=csv`, {
+    headers: { authorization: `Bearer ${apiToken}` },
+  });
+  expect(report.status).toBe(200);
+  // A console sign-in, as its form posts it.
+  const signIn = await fetch(`http://127.0.0.1:${app('tundra-api').port}/console/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: apiToken }),
+    redirect: 'manual',
+  });
+  expect(signIn.status).toBe(303);
+  const queues = new JobQueues(redis.client, redis.prefix);
+  await queues.enqueue(
+    'report.run',
+    { projectId: 'demo', correlationId: 'live-report', report: 'exceptions', schedule: 'alerts' },
+    { jobId: 'live-report' },
+  );
+  await queues.close();
+  const reported = await waitForJob(redis, QueueName.Report, 'live-report');
+  expect(await reported.getState()).toBe('completed');
 
   const planner = app('tundra-planner').proc;
   await Promise.all([
-    globalEvent((type, to) => type.startsWith('protocol_run.') && to === 'running'),
-    globalEvent((type, to) => type.startsWith('protocol_run.') && to === 'failed'),
+    projectEvent('demo', (type, to) => type.startsWith('protocol_run.') && to === 'running'),
+    projectEvent('demo', (type, to) => type.startsWith('protocol_run.') && to === 'failed'),
     planner.waitForLine(
       (l) => l.msg === 'reconciler: starting a run a webhook missed' && l.projectId === 'quiet',
+      120_000,
+    ),
+    planner.waitForLine((l) => l.msg === 'job failed' && l.outcome === 'retried', 120_000),
+    // The write-back re-read the item after the proxy's version conflict and wrote it (issue 12's item writer).
+    planner.waitForLine((l) => l.msg === 'taiga in sync' && Number(l.conflicts) > 0, 120_000),
+    proxy.conflicted,
+    // quiet's step spent past its limit: stopped, then its retry blocked before it started.
+    projectEvent('quiet', (type, to) => type.startsWith('protocol_run.') && to === 'blocked'),
+  ]);
+
+  // People talk to Tundra on the task whose plan failed (its run waits for a `replan`): a member's command, a command
+  // by a stakeholder (a member whose role may not modify tasks: the sandbox, like a private Taiga project, takes no
+  // comment from a non-member), and a plain comment, which is feedback for the next plan.
+  sandbox.addUser({ username: 'sam', password: 'sam12345' });
+  sandbox.addMember({ project: demo.project.id, username: 'sam', role: 'stakeholder' });
+  const login = await fetch(`${sandbox.url}/api/v1/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'normal', username: 'admin', password: demo.users.admin.password }),
+  });
+  const { auth_token: adminToken } = (await login.json()) as { auth_token: string };
+  const comment = async (user: string, text: string) => {
+    const task = await fetch(`${sandbox.url}/api/v1/tasks/${failing.id}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const { version } = (await task.json()) as { version: number };
+    await sandbox.actAs(user).patchTask(failing.id as number, { comment: text, version });
+  };
+  await comment('admin', '/tundra status');
+  await comment('sam', '/tundra cancel');
+  await comment('admin', 'Plan it in two steps next time.');
+  await Promise.all([
+    planner.waitForLine((l) => l.msg === 'answered a comment command' && l.command === 'status', 60_000),
+    planner.waitForLine(
+      (l) => l.msg === 'answered a comment command' && l.command === 'cancel' && l.outcome === 'not_allowed',
       60_000,
     ),
-    planner.waitForLine((l) => l.msg === 'job failed' && l.outcome === 'retried', 60_000),
-    planner.waitForLine((l) => l.msg === 'Taiga version conflict; re-reading', 60_000),
-    proxy.conflicted,
+    planner.waitForLine((l) => l.msg === 'a comment kept as feedback for the agent', 60_000),
   ]);
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   if (prometheus && prometheus.exitCode === null) {
@@ -344,6 +428,20 @@ describe('a real Prometheus scraping the running apps', () => {
     expect(loaded.filter((rule) => rule.health === 'err')).toEqual([]);
   });
 
+  /**
+   * Metrics this flow does not make yet, each with what would: the forge clients' (packages/forge) and delivery's
+   * need a project here that delivers by pull request, on the forge sandbox (test/e2e/pull-request-delivery.test.ts
+   * drives them today). Each goes once the flow makes it.
+   */
+  const notInTheLiveFlow = new Set([
+    'tundra_forge_requests_total',
+    'tundra_forge_request_duration_seconds',
+    'tundra_pull_requests_total',
+    'tundra_review_rounds_total',
+    'tundra_run_to_pull_request_seconds',
+    'tundra_pull_request_to_merge_seconds',
+  ]);
+
   it('answers every dashboard query with at least one series', async () => {
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThan(30);
@@ -353,6 +451,7 @@ describe('a real Prometheus scraping the running apps', () => {
     // One deadline for all: work the flow started (a write-back, a bot webhook) may land a few scrapes later.
     const deadline = Date.now() + 60_000;
     for (const { where, expr } of queries) {
+      if ([...notInTheLiveFlow].some((name) => expr.includes(name))) continue;
       const answer = await pollPrometheus(
         () => query(expr),
         (a) => a.status !== 'success' || a.data.result.length > 0,
@@ -382,7 +481,9 @@ describe('a real Prometheus scraping the running apps', () => {
     );
     const exposition = pages.join('\n');
     const missing = [...metricsInDoc()].filter(
-      (name) => !new RegExp(`^${name}(_bucket|_count|_sum)?(\\{| )`, 'm').test(exposition),
+      (name) =>
+        !notInTheLiveFlow.has(name) &&
+        !new RegExp(`^${name}(_bucket|_count|_sum)?(\\{| )`, 'm').test(exposition),
     );
     expect(missing).toEqual([]);
   });

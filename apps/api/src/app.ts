@@ -1,38 +1,52 @@
+import type { RedisClient } from '@tundra/core/server';
 import {
+  connectionsReady,
+  createKeys,
   createStateStore,
   createTransitionCounter,
   EffectDispatcher,
   type JobQueues,
+  jsonBody,
   mountOpsRoutes,
+  type RateLimitedLog,
   type ReadinessCheck,
   RunCommands,
+  SpendLedger,
 } from '@tundra/core/server';
 import express, { type Express, Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { authenticate } from './auth/authenticate.js';
 import { ProjectTokens } from './auth/project-tokens.js';
-import { ApiError, ApiErrorCode } from './errors.js';
+import { consoleApp } from './console/console-app.js';
+import { ConsoleSessions } from './console/session.js';
+import { ApiError, ApiErrorCode, codeOfStatus, redisUnavailable } from './errors.js';
 import { errorHandler } from './http/error-handler.js';
 import { observeRequests } from './http/observe.js';
 import { buildOpenApiDocument } from './http/openapi.js';
+import { malformedPathParameter } from './http/path-params.js';
 import { type AnyRoute, defineRoute, registerRoutes } from './http/route.js';
 import { SseHub } from './http/sse.js';
+import { attentionRoutes } from './routes/attention.js';
+import { type InboxReplay, inboxRoutes } from './routes/inbox.js';
 import { projectTokenRoutes } from './routes/project-tokens.js';
 import { projectRoutes } from './routes/projects.js';
 import { protocolActionRoutes } from './routes/protocol-actions.js';
 import { protocolRoutes } from './routes/protocols.js';
+import { type ApiReports, reportRoutes } from './routes/reports.js';
+import { runCommentRoutes } from './routes/run-comments.js';
 import { startRunRoutes } from './routes/start-run.js';
 import { stepActionRoutes } from './routes/step-actions.js';
 import { stepRoutes } from './routes/steps.js';
+import { taigaWebhookRoutes } from './routes/taiga-webhook.js';
 import type { ApiServices } from './services.js';
 import { ApiStore } from './store/api-store.js';
 import { IdempotencyRecords, idempotencyTtlSeconds } from './store/idempotency-records.js';
-import { createApiKeys } from './store/keys.js';
+import { InboxReader } from './store/inbox-reader.js';
+import { ReplayRecords } from './store/replay-records.js';
 import { StepLogs } from './store/step-logs.js';
 import { createLinks, type LinkOptions } from './taiga/links.js';
-import type { ProjectValidator, TaigaItemResolver, TaigaTaskRefs } from './taiga/ports.js';
+import type { ProjectValidator, TaigaItemResolver, TaigaTaskRefs, TaigaWebhooks } from './taiga/ports.js';
 
 export const apiVersion = '1.0.0';
 
@@ -40,7 +54,7 @@ export interface ApiDeps {
   logger: Logger;
   registry: Registry;
   /** The store's connection; live tails duplicate it, one blocking connection per client. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: JobQueues;
   /** TUNDRA_API_TOKEN: the admin token. */
@@ -54,7 +68,22 @@ export interface ApiDeps {
   now?: () => Date;
   /** Longest silence on a live tail before a heartbeat comment (15 s by default). */
   sseHeartbeatMs?: number;
+  /** The longest pause between two pieces of a request body before 408 (TUNDRA_HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
+  /** Where refusals anyone can cause (401) are logged, once per interval with a count. */
+  rejectionLog: RateLimitedLog;
+  /** The report routes, when the server made a report service. */
+  reports?: ApiReports;
+  /** The project's webhook in Taiga (the `taiga-webhook` routes), when the server made one. */
+  webhooks?: TaigaWebhooks;
+  /** Hands an inbox replay to the ingester (TUNDRA_INGESTER_URL); replays answer 502 without it. */
+  inboxReplay?: InboxReplay;
+  /** Taiga's web front (TUNDRA_TAIGA_WEB_URL), for the console's links to projects. */
+  taigaWebUrl?: string | null;
 }
+
+/** The largest request body: a project's settings are a few kilobytes. */
+export const maxBodyBytes = 1_048_576;
 
 export interface ApiApp {
   app: Express;
@@ -64,10 +93,15 @@ export interface ApiApp {
   closeStreams(): void;
 }
 
+/** The API's error shape for a request Node refused before the app saw it (see `createHttpServer`). */
+export function apiErrorBody(status: number, reason: string, message: string) {
+  return { error: { code: codeOfStatus(status), message, details: { reason } } };
+}
+
 /** Builds the API's express app (it does not listen): ops routes at the root, the API under `/api/v1`. */
 export function createApp(deps: ApiDeps): ApiApp {
   const now = deps.now ?? (() => new Date());
-  const keys = createApiKeys(deps.prefix);
+  const keys = createKeys(deps.prefix);
   const store = createStateStore({ redis: deps.redis, prefix: deps.prefix, now, idempotencyTtlSeconds });
   const hub = new SseHub({
     redis: deps.redis,
@@ -83,6 +117,9 @@ export function createApp(deps: ApiDeps): ApiApp {
     idempotency: new IdempotencyRecords(deps.redis),
     tokens: new ProjectTokens(deps.redis, keys, now),
     logs: new StepLogs(deps.redis, keys),
+    spend: new SpendLedger(deps.redis, store.keys),
+    inbox: new InboxReader(deps.redis, keys),
+    replays: new ReplayRecords(deps.redis, keys),
     queues: deps.queues,
     commands: new RunCommands(
       store,
@@ -103,10 +140,15 @@ export function createApp(deps: ApiDeps): ApiApp {
     ...projectRoutes(services),
     ...projectTokenRoutes(services),
     ...protocolRoutes(services),
+    ...runCommentRoutes(services),
+    ...attentionRoutes(services),
+    ...inboxRoutes(services, deps.inboxReplay ?? null),
     ...startRunRoutes(services),
     ...protocolActionRoutes(services),
     ...stepRoutes(services),
     ...stepActionRoutes(services),
+    ...(deps.reports ? reportRoutes(services, deps.reports) : []),
+    ...(deps.webhooks ? taigaWebhookRoutes(services, deps.webhooks) : []),
   ];
   const openApiRoute = defineRoute({
     method: 'get',
@@ -120,15 +162,21 @@ export function createApp(deps: ApiDeps): ApiApp {
   const document = buildOpenApiDocument(routes, apiVersion);
 
   const v1 = Router();
-  v1.use(authenticate({ adminToken: deps.adminToken, projectTokens: services.tokens }));
-  v1.use(express.json({ limit: '1mb' }));
-  registerRoutes(v1, routes);
-  v1.use((req) => {
-    throw new ApiError(ApiErrorCode.NotFound, `no endpoint ${req.method} /api/v1${req.path}`, {
-      method: req.method,
-      path: req.path,
-    });
+  // While Redis is down every route would fail or wait for the reconnect: answer 503 at once instead.
+  v1.use((_req, _res, next) => next(connectionsReady(deps.redis) ? undefined : redisUnavailable()));
+  const sessions = new ConsoleSessions(deps.adminToken);
+  v1.use(authenticate({ adminToken: deps.adminToken, projectTokens: services.tokens, sessions, now }));
+  v1.use((req, _res, next) => {
+    const parameter = malformedPathParameter(routes, req.path);
+    if (parameter === null) return next();
+    throw new ApiError(
+      ApiErrorCode.ValidationFailed,
+      `invalid request: params.${parameter}: not valid percent-encoding`,
+      { issues: [{ location: 'params', path: parameter, message: 'not valid percent-encoding' }] },
+    );
   });
+  v1.use(jsonBody({ limitBytes: maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }));
+  registerRoutes(v1, routes);
 
   const app = express();
   app.disable('x-powered-by');
@@ -137,7 +185,26 @@ export function createApp(deps: ApiDeps): ApiApp {
     registry: deps.registry,
     readiness: deps.readiness ?? (async () => ({ ready: true, checks: {} })),
   });
-  app.use('/api/v1', observeRequests(deps.logger, deps.registry), v1);
-  app.use(errorHandler(deps.logger));
+  app.use('/api/v1', observeRequests(deps.logger, deps.registry, deps.rejectionLog), v1);
+  app.use(
+    '/console',
+    consoleApp({
+      adminToken: deps.adminToken,
+      sessions,
+      projectTokens: services.tokens,
+      queues: deps.queues,
+      registry: deps.registry,
+      taigaWebUrl: deps.taigaWebUrl ?? deps.links?.webUrl ?? null,
+      now,
+    }),
+  );
+  // Every path no route answers, inside /api/v1 or not, is a JSON 404 like any other error.
+  app.use((req) => {
+    throw new ApiError(ApiErrorCode.NotFound, `no endpoint ${req.method} ${req.path}`, {
+      method: req.method,
+      path: req.path,
+    });
+  });
+  app.use(errorHandler(deps.logger, deps.redis, { limitBytes: maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }));
   return { app, routes, closeStreams: () => hub.closeAll() };
 }

@@ -4,6 +4,12 @@ import { NonRetryableError } from '@tundra/core';
 export const ApiErrorCode = {
   ValidationFailed: 'VALIDATION_FAILED',
   InvalidJson: 'INVALID_JSON',
+  /** Not valid HTTP, or a connection that ended before the whole request arrived. */
+  BadRequest: 'BAD_REQUEST',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  HeadersTooLarge: 'HEADERS_TOO_LARGE',
   IdempotencyKeyRequired: 'IDEMPOTENCY_KEY_REQUIRED',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInUse: 'IDEMPOTENCY_KEY_IN_USE',
@@ -18,6 +24,11 @@ export const ApiErrorCode = {
   PreconditionFailed: 'PRECONDITION_FAILED',
   TaigaCheckFailed: 'TAIGA_CHECK_FAILED',
   TaigaUnavailable: 'TAIGA_UNAVAILABLE',
+  /** A replay could not be handed to the ingester: no TUNDRA_INGESTER_URL, or it did not answer 200. */
+  IngesterUnavailable: 'INGESTER_UNAVAILABLE',
+  /** Redis cannot be reached: nothing was read or changed; try again shortly (`Retry-After`). */
+  Unavailable: 'UNAVAILABLE',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   Internal: 'INTERNAL',
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
@@ -25,6 +36,11 @@ export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 const statusOf = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  BAD_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   IDEMPOTENCY_KEY_REQUIRED: 400,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
@@ -39,6 +55,9 @@ const statusOf = {
   PRECONDITION_FAILED: 412,
   TAIGA_CHECK_FAILED: 422,
   TAIGA_UNAVAILABLE: 502,
+  INGESTER_UNAVAILABLE: 502,
+  UNAVAILABLE: 503,
+  METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
 } as const satisfies Record<ApiErrorCode, number>;
 
@@ -53,6 +72,31 @@ export class ApiError extends NonRetryableError {
     super(message);
     this.status = statusOf[code];
   }
+}
+
+/** The code of each status an error may be answered with, for errors that only know their status (Node's own). */
+export function codeOfStatus(status: number): ApiErrorCode {
+  const codes: Partial<Record<number, ApiErrorCode>> = {
+    405: ApiErrorCode.MethodNotAllowed,
+    408: ApiErrorCode.RequestTimeout,
+    413: ApiErrorCode.PayloadTooLarge,
+    415: ApiErrorCode.UnsupportedMediaType,
+    431: ApiErrorCode.HeadersTooLarge,
+  };
+  return codes[status] ?? (status === 404 ? ApiErrorCode.NotFound : ApiErrorCode.BadRequest);
+}
+
+/** Seconds a client is told to wait (`Retry-After`) when Redis cannot be reached. */
+export const unavailableRetryAfterSeconds = 5;
+
+export function redisUnavailable(): ApiError {
+  return new ApiError(
+    ApiErrorCode.Unavailable,
+    'Redis cannot be reached: nothing was read or changed; try again',
+    {
+      retryAfterSeconds: unavailableRetryAfterSeconds,
+    },
+  );
 }
 
 /** A resource that does not exist, or that the caller's token may not see (the two look the same on purpose). */

@@ -3,6 +3,5 @@ export * from './app.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './server.js';
-export * from './store/keys.js';
 export * from './taiga/ports.js';
 export * from './taiga/taiga-adapters.js';

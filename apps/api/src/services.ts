@@ -1,10 +1,11 @@
-import type { JobQueues, RunCommands, StateStore } from '@tundra/core/server';
+import type { JobQueues, Keys, RunCommands, SpendLedger, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { ProjectTokens } from './auth/project-tokens.js';
 import type { SseHub } from './http/sse.js';
 import type { ApiStore } from './store/api-store.js';
 import type { IdempotencyRecords } from './store/idempotency-records.js';
-import type { ApiKeys } from './store/keys.js';
+import type { InboxReader } from './store/inbox-reader.js';
+import type { ReplayRecords } from './store/replay-records.js';
 import type { StepLogs } from './store/step-logs.js';
 import type { Links } from './taiga/links.js';
 import type { ProjectValidator, TaigaItemResolver } from './taiga/ports.js';
@@ -15,11 +16,17 @@ export interface ApiServices {
   store: StateStore;
   apiStore: ApiStore;
   /** The API's own key names (the core's, plus project tokens and start requests). */
-  keys: ApiKeys;
+  keys: Keys;
   /** First answers of `POST /protocols`, by idempotency key. */
   idempotency: IdempotencyRecords;
   tokens: ProjectTokens;
   logs: StepLogs;
+  /** What runs' engines spent (the executor charges it). */
+  spend: SpendLedger;
+  /** The ingester's inbox, read-only. */
+  inbox: InboxReader;
+  /** Answers of inbox replays, by idempotency key. */
+  replays: ReplayRecords;
   queues: JobQueues;
   /** Transitions with their effects dispatched (and dispatched again when a retried request is replayed). */
   commands: RunCommands;

@@ -1,7 +1,17 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:http';
 import type { PlannedStep, ProjectSpec, ProtocolRun, StepRun } from '@tundra/core';
-import { closeServer, createStateStore, JobQueues, listen, type StateStore } from '@tundra/core/server';
+import {
+  closeServer,
+  createHttpServer,
+  createKeys,
+  createStateStore,
+  type HttpTimeouts,
+  JobQueues,
+  type Keys,
+  listen,
+  RateLimitedLog,
+  type StateStore,
+} from '@tundra/core/server';
 import { createTaigaClient } from '@tundra/taiga';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
@@ -11,15 +21,16 @@ import {
   type TestRedis,
   testActor,
 } from '@tundra/testkit';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
-import { type ApiApp, createApp } from '../src/app.js';
-import { createApiKeys } from '../src/store/keys.js';
+import { type ApiApp, apiErrorBody, createApp } from '../src/app.js';
+import { apiReports } from '../src/reports/api-reports.js';
 import {
   createTaigaItemResolver,
   createTaigaProjectValidator,
   createTaigaTaskRefs,
 } from '../src/taiga/taiga-adapters.js';
+import { createTaigaWebhooks, type TaigaWebhookSettings } from '../src/taiga/taiga-webhooks.js';
 
 export const adminToken = 'admin-token-for-tests-0123456789';
 
@@ -43,10 +54,11 @@ export interface ApiHarness {
   redis: TestRedis;
   store: StateStore;
   queues: JobQueues;
-  keys: ReturnType<typeof createApiKeys>;
+  keys: Keys;
   taiga: TaigaSandbox;
   seed: DemoSeed;
   api: ApiApp;
+  registry: Registry;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** A project stored directly (no Taiga check), for tests about runs. */
   putProject(overrides?: Partial<ProjectSpec>): Promise<void>;
@@ -54,19 +66,36 @@ export interface ApiHarness {
   projectToken(projectId: string, name?: string): Promise<string>;
   /**
    * A run driven through the store to `running` with `steps` pending steps; step i's Taiga task is `taskIds[i]`
-   * (500 + i, a task the sandbox does not have, unless given).
+   * (500 + i, a task the sandbox does not have, unless given). With `approved: false` it stays `planned`, as a run
+   * whose plan waits for approval does.
    */
   runningRun(
     projectId: string,
     steps?: number,
-    options?: { taskIds?: number[] },
+    options?: { taskIds?: number[]; approved?: boolean },
   ): Promise<{ run: ProtocolRun; steps: StepRun[] }>;
   stop(): Promise<void>;
 }
 
 let tokenCount = 0;
 
-export async function startHarness(options: { sseHeartbeatMs?: number } = {}): Promise<ApiHarness> {
+/** An ingester at http://127.0.0.1:9, where nothing listens, and `demo-key` in TUNDRA_WEBHOOK_KEY_DEMO. */
+export const defaultWebhookSettings: TaigaWebhookSettings = {
+  ingesterPublicUrl: 'http://127.0.0.1:9',
+  webhookKey: (ref) => (ref === 'TUNDRA_WEBHOOK_KEY_DEMO' ? 'demo-key' : undefined),
+};
+
+export interface HarnessOptions {
+  /** The webhook settings of the `taiga-webhook` routes (`defaultWebhookSettings` unless given). */
+  webhooks?: TaigaWebhookSettings;
+  sseHeartbeatMs?: number;
+  /** The HTTP server's timeouts; generous defaults. */
+  http?: Partial<HttpTimeouts>;
+  logger?: Logger;
+  rejectionLogIntervalMs?: number;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
   const redis = await createTestRedis();
   const taiga = await startTaigaSandbox();
   const seed = await taiga.seedDemo();
@@ -80,9 +109,19 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
   });
   const queues = new JobQueues(redis.client, redis.prefix);
   const store = createStateStore({ redis: redis.client, prefix: redis.prefix });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const registry = new Registry();
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+    ...options.http,
+  };
+  const rejectionLog = new RateLimitedLog(logger, options.rejectionLogIntervalMs ?? 60_000);
   const api = createApp({
-    logger: pino({ level: 'silent' }),
-    registry: new Registry(),
+    logger,
+    registry,
     redis: redis.client,
     prefix: redis.prefix,
     queues,
@@ -92,8 +131,25 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
     taskRefs: createTaigaTaskRefs(client),
     links: { webUrl: 'https://taiga.example.com', apiUrl: `${taiga.url}/api/v1` },
     sseHeartbeatMs: options.sseHeartbeatMs,
+    webhooks: createTaigaWebhooks(client, options.webhooks ?? defaultWebhookSettings),
+    reports: apiReports({
+      redis: redis.client,
+      queues,
+      taiga: client,
+      registry: new Registry(),
+      logger: pino({ level: 'silent' }),
+      prefix: redis.prefix,
+      cacheTtlSeconds: 60,
+    }),
+    bodyTimeoutMs: timeouts.bodyTimeoutMs,
+    rejectionLog,
   });
-  const server: Server = createServer(api.app);
+  const server: Server = createHttpServer(api.app, {
+    timeouts,
+    registry,
+    log: rejectionLog,
+    errorBody: apiErrorBody,
+  });
   const { port } = await listen(server, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
 
@@ -102,10 +158,11 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
     redis,
     store,
     queues,
-    keys: createApiKeys(redis.prefix),
+    keys: createKeys(redis.prefix),
     taiga,
     seed,
     api,
+    registry,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.projectToken !== undefined) headers['x-project-token'] = opts.projectToken;
@@ -146,7 +203,7 @@ export async function startHarness(options: { sseHeartbeatMs?: number } = {}): P
       }));
       await store.runs.storePlan(id, { engine: 'taiga-tasks', steps }, { actor: testActor });
       await store.runs.transitionRun(id, 'plan_ready', { actor: testActor });
-      await store.runs.transitionRun(id, 'run_started', { actor: testActor });
+      if (options.approved !== false) await store.runs.transitionRun(id, 'run_started', { actor: testActor });
       return { run: (await store.runs.getRun(id))!, steps: await store.runs.listSteps(id) };
     },
     async stop() {

@@ -20,7 +20,7 @@ const token = 'main-test-token-0123456789';
 describe('the api app', () => {
   it('serves, and on SIGTERM ends live tails and exits 0', async () => {
     const proc = spawnApp('apps/api/src/main.ts', {
-      REDIS_URL: redis.url,
+      ...redis.env,
       TUNDRA_REDIS_PREFIX: redis.prefix,
       TUNDRA_API_PORT: '0',
       TUNDRA_API_HOST: '127.0.0.1',

@@ -50,12 +50,12 @@ describe('GET /api/v1/openapi.json', () => {
         expect.objectContaining({
           name: 'action',
           in: 'path',
-          schema: expect.objectContaining({ enum: ['pause', 'resume', 'replan', 'cancel'] }),
+          schema: expect.objectContaining({ enum: ['pause', 'resume', 'replan', 'cancel', 'start'] }),
         }),
         expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }),
       ]),
     );
-    expect(Object.keys(action.responses).sort()).toEqual(['200', '400', '401', '404', '409']);
+    expect(Object.keys(action.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '415']);
     const register = doc.paths['/api/v1/projects'].post;
     const body = register.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(
@@ -64,7 +64,13 @@ describe('GET /api/v1/openapi.json', () => {
     expect(body.required).not.toContain('limits');
     expect(register.responses['422'].content['application/json'].schema.properties.error).toBeDefined();
     const list = doc.paths['/api/v1/projects/{id}/protocols'].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'offset', 'limit', 'status']);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'id',
+      'offset',
+      'limit',
+      'status',
+      'ref',
+    ]);
   });
 
   it('needs a token like every endpoint but health', async () => {

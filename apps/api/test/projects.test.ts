@@ -12,7 +12,7 @@ function registration(id: string, overrides: Record<string, unknown> = {}) {
   return {
     id,
     name: `Project ${id}`,
-    taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET' },
+    taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_DEMO' },
     repository: { url: '/srv/git/demo.git', baseBranch: 'main', pushRemote: null },
     trigger: { onBotAssignment: true, statusSlugs: ['in-progress'] },
     execEngine: { kind: 'command', command: ['claude', '-p'] },
@@ -73,7 +73,7 @@ describe('POST /projects', () => {
 
     const missing = await h.request('POST', '/projects', {
       body: registration('reg-no-project', {
-        taiga: { projectSlug: 'nobody-has-this', webhookSecretRef: 'X_SECRET' },
+        taiga: { projectSlug: 'nobody-has-this', webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_X' },
       }),
     });
     expect(missing.status).toBe(422);
@@ -155,7 +155,7 @@ describe('PATCH /projects/{id}', () => {
     const same = await h.request('PATCH', '/projects/patch-me', {
       body: {
         limits,
-        taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET' },
+        taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_DEMO' },
       },
     });
     expect(same.body).toMatchObject({ changed: false, project: { version: 2 } });
@@ -289,5 +289,119 @@ describe('project tokens', () => {
         (t: { name: string }) => t.name,
       ),
     ).toEqual(['kept']);
+  });
+});
+
+describe('settings that execute code or name secrets', () => {
+  const commands = {
+    planEngine: { kind: 'command', command: ['plan-it', '--key=plan-secret'] },
+    execEngine: { kind: 'command', command: ['bash', '-c', 'echo exec-secret'] },
+    qaPolicy: { kind: 'command', command: ['make', 'QA_TOKEN=qa-secret'] },
+  };
+
+  it('may be changed by the admin token only: a project token gets 403 naming the fields, and nothing changes', async () => {
+    await h.putProject({ id: 'guarded', ...(commands as object) });
+    const token = await h.projectToken('guarded');
+    const attempts: Record<string, unknown>[] = [
+      { execEngine: { kind: 'command', command: ['sh', '-c', 'id > /tmp/pwned'] } },
+      { planEngine: { kind: 'command', command: ['sh', '-c', 'id'] } },
+      { qaPolicy: { kind: 'command', command: ['sh', '-c', 'id'] } },
+      { taiga: { projectId: 1, projectSlug: 'demo', webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_OTHER' } },
+      { repository: { url: 'https://attacker.example/x.git', baseBranch: 'main', pushRemote: null } },
+      { limits: { concurrentRuns: 1000, stepTimeoutSeconds: 604800, maxAttempts: 20 } },
+      { name: 'Fine', execEngine: { kind: 'command', command: ['id'] } },
+    ];
+    for (const body of attempts) {
+      const refused = await h.request('PATCH', '/projects/guarded', { projectToken: token, body });
+      expect(refused.status, JSON.stringify(body)).toBe(403);
+      expect(refused.body.error.code).toBe('FORBIDDEN');
+      const adminOnly = Object.keys(body).filter((field) => field !== 'name');
+      expect(refused.body.error.details.fields).toEqual(adminOnly);
+      for (const field of adminOnly) expect(refused.body.error.message).toContain(field);
+    }
+    const stored = await h.store.projects.get('guarded');
+    expect(stored).toMatchObject({ version: 1, name: 'Demo project', ...commands });
+
+    const admin = await h.request('PATCH', '/projects/guarded', {
+      body: { execEngine: { kind: 'command', command: ['claude', '-p'] } },
+    });
+    expect(admin.status).toBe(200);
+    expect(admin.body.project.execEngine.command).toEqual(['claude', '-p']);
+  });
+
+  it('may be read by a project token only masked', async () => {
+    await h.putProject({
+      id: 'masked',
+      ...(commands as object),
+      repository: {
+        url: 'https://ci-bot:glpat-repo-secret@gitlab.example/acme/shop.git',
+        baseBranch: 'main',
+        pushRemote: 'https://ci-bot:glpat-push-secret@gitlab.example/acme/shop.git',
+      },
+    });
+    const token = await h.projectToken('masked');
+    const own = await h.request('GET', '/projects/masked', { projectToken: token });
+    const listed = await h.request('GET', '/projects', { projectToken: token });
+    const patched = await h.request('PATCH', '/projects/masked', {
+      projectToken: token,
+      body: { name: 'Renamed by its team' },
+    });
+    expect(patched.status).toBe(200);
+    for (const project of [own.body.project, listed.body.projects[0], patched.body.project]) {
+      expect(project).toMatchObject({
+        id: 'masked',
+        taiga: { projectId: 1, projectSlug: 'demo', webhookSecretRef: '***' },
+        repository: {
+          url: 'https://ci-bot:***@gitlab.example/acme/shop.git',
+          baseBranch: 'main',
+          pushRemote: 'https://ci-bot:***@gitlab.example/acme/shop.git',
+        },
+        planEngine: { kind: 'command', command: ['***'] },
+        execEngine: { kind: 'command', command: ['***'] },
+        qaPolicy: { kind: 'command', command: ['***'] },
+      });
+      expect(JSON.stringify(project)).not.toMatch(/secret|WEBHOOK/);
+    }
+    const seenByAdmin = await h.request('GET', '/projects/masked');
+    expect(seenByAdmin.body.project).toMatchObject(commands);
+    expect(seenByAdmin.body.project.taiga.webhookSecretRef).toBe('TUNDRA_WEBHOOK_KEY_DEMO');
+  });
+
+  it('lets a project token change what only concerns its own board', async () => {
+    await h.request('POST', '/projects', { body: registration('team-owned') });
+    const token = await h.projectToken('team-owned');
+    const changed = await h.request('PATCH', '/projects/team-owned', {
+      projectToken: token,
+      body: {
+        name: 'Team owned',
+        trigger: { onBotAssignment: false, statusSlugs: ['in-progress'] },
+        statusMapping: { preset: 'taiga-default', task: { running: 'in-progress' } },
+        waitForMerge: true,
+      },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ changed: true, project: { version: 2, waitForMerge: true } });
+  });
+
+  it('refuse a webhook key variable outside TUNDRA_WEBHOOK_KEY_*, naming the field', async () => {
+    for (const ref of ['TUNDRA_INGESTER_PORT', 'TUNDRA_API_TOKEN', 'PATH', 'TUNDRA_WEBHOOK_KEY_']) {
+      const created = await h.request('POST', '/projects', {
+        body: registration('bad-ref', {
+          taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: ref },
+        }),
+      });
+      expect(created.status, ref).toBe(400);
+      expect(created.body.error.details.issues).toEqual([
+        expect.objectContaining({ location: 'body', path: 'taiga.webhookSecretRef' }),
+      ]);
+      expect(created.body.error.message).toContain('TUNDRA_WEBHOOK_KEY_');
+    }
+    expect(await h.store.projects.get('bad-ref')).toBeNull();
+    await h.request('POST', '/projects', { body: registration('good-ref') });
+    const patched = await h.request('PATCH', '/projects/good-ref', {
+      body: { taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_INGESTER_PORT' } },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.details.issues[0].path).toBe('taiga.webhookSecretRef');
   });
 });

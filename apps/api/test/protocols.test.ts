@@ -1,4 +1,5 @@
 import { QueueName } from '@tundra/core';
+import { SpendLedger } from '@tundra/core/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyRecords, requestFingerprint } from '../src/store/idempotency-records.js';
 import { type ApiHarness, startHarness } from './harness.js';
@@ -9,7 +10,11 @@ beforeAll(async () => {
   h = await startHarness();
   await h.putProject({
     id: 'alpha',
-    taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+    taiga: {
+      projectId: h.seed.project.id,
+      projectSlug: h.seed.project.slug,
+      webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_X',
+    },
   });
   await h.putProject({ id: 'beta' });
   alphaToken = await h.projectToken('alpha');
@@ -61,6 +66,24 @@ describe('GET /protocols/{id}', () => {
       { taigaTask: `${web}/task/${second!.ref}`, taigaTaskApi: `${h.taiga.url}/api/v1/tasks/${second!.id}` },
       { taigaTask: null, taigaTaskApi: `${h.taiga.url}/api/v1/tasks/999999` },
     ]);
+    expect(shown.body.spend).toEqual({ costUsd: 0, tokensIn: 0, tokensOut: 0 });
+  });
+
+  it('shows what the run’s engines spent, from the ledger the executor charges', async () => {
+    const { run, steps } = await h.runningRun('alpha', 2);
+    const ledger = new SpendLedger(h.redis.client, h.store.keys);
+    const at = { projectId: 'alpha', runId: run.id, day: '2026-12-04' };
+    await ledger.charge({ ...at, stepId: steps[0]!.id, costUsd: 0.42, tokensIn: 12_000, tokensOut: 3_400 });
+    await ledger.charge({ ...at, stepId: steps[1]!.id, costUsd: 0.08, tokensIn: 1_000, tokensOut: 100 });
+    const shown = await h.request('GET', `/protocols/${run.id}`, { projectToken: alphaToken });
+    expect(shown.body.spend).toEqual({ costUsd: 0.5, tokensIn: 13_000, tokensOut: 3_500 });
+    // The runs list shows each run's totals too (the console's cost column).
+    const listed = await h.request('GET', '/projects/alpha/protocols?limit=200', {
+      projectToken: alphaToken,
+    });
+    expect(listed.body.protocols.find((r: { id: string }) => r.id === run.id).spend).toEqual(
+      shown.body.spend,
+    );
   });
 
   it('answers 404 to another project token, 400 to a malformed id, 401 without a token', async () => {
@@ -168,7 +191,11 @@ describe('POST /protocols', () => {
     // The same key in another project is another key.
     await h.putProject({
       id: 'gamma',
-      taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+      taiga: {
+        projectId: h.seed.project.id,
+        projectSlug: h.seed.project.slug,
+        webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_X',
+      },
     });
     const elsewhere = await h.request('POST', '/protocols', {
       body: { projectId: 'gamma', ref, reason: 'first' },

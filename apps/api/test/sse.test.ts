@@ -130,7 +130,7 @@ describe('GET /steps/{id}/logs/stream', () => {
     expect(bad.headers.get('content-type')).toContain('application/json');
     expect(((await bad.json()) as { error: unknown }).error).toEqual({
       code: 'VALIDATION_FAILED',
-      message: 'invalid request: Last-Event-ID: yesterday is not a stream id',
+      message: 'invalid request: headers.last-event-id: a stream id such as 1700000000000-0',
       details: {
         issues: [
           { location: 'headers', path: 'last-event-id', message: 'a stream id such as 1700000000000-0' },

@@ -8,7 +8,11 @@ beforeAll(async () => {
   h = await startHarness();
   await h.putProject({
     id: 'alpha',
-    taiga: { projectId: h.seed.project.id, projectSlug: h.seed.project.slug, webhookSecretRef: 'X_SECRET' },
+    taiga: {
+      projectId: h.seed.project.id,
+      projectSlug: h.seed.project.slug,
+      webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_X',
+    },
   });
   await h.putProject({ id: 'beta' });
   alphaToken = await h.projectToken('alpha');
@@ -118,6 +122,53 @@ describe('POST /steps/{id}/actions/{action}', () => {
     expect(replay.body).toMatchObject({ replayed: true, eventId: approved.body.eventId });
   });
 
+  it('reject fails a step in needs_qa with a reason, which its next attempt reads; no reason, no rejection', async () => {
+    const { run, step } = await stepIn('needs_qa');
+    const bare = await h.request('POST', `/steps/${step.id}/actions/reject`, { headers: key('reject-0') });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.message).toBe(
+      'invalid request: body.reason: a rejection needs a reason, for the next attempt',
+    );
+    expect((await h.store.runs.getStep(run.id, step.id))?.status).toBe('needs_qa');
+
+    const rejected = await h.request('POST', `/steps/${step.id}/actions/reject`, {
+      projectToken: alphaToken,
+      body: { reason: 'the form has no labels' },
+      headers: key('reject-1'),
+    });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ replayed: false, step: { status: 'failed' } });
+    const event = (await h.store.events.readRun(run.id)).find((e) => e.id === rejected.body.eventId);
+    expect(event).toMatchObject({
+      type: 'step_run.qa_failed',
+      payload: { action: 'reject', reason: 'the form has no labels' },
+    });
+    const again = await h.request('POST', `/steps/${step.id}/actions/reject`, {
+      projectToken: alphaToken,
+      body: { reason: 'the form has no labels' },
+      headers: key('reject-1'),
+    });
+    expect(again.body).toMatchObject({ replayed: true, eventId: rejected.body.eventId });
+    expect(await h.store.conversation.contextRemarks(run.id, step.id)).toEqual([
+      {
+        at: expect.any(String),
+        author: expect.stringMatching(/^project:alpha\//),
+        where: 'the operator API',
+        kind: 'reject',
+        text: 'the form has no labels',
+      },
+    ]);
+
+    // A failed step cannot be rejected: refused before anything is kept.
+    const late = await h.request('POST', `/steps/${step.id}/actions/reject`, {
+      body: { reason: 'again' },
+      headers: key('reject-2'),
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe('cannot reject a step that is failed; allowed: retry');
+    expect(await h.store.conversation.contextRemarks(run.id, step.id)).toHaveLength(1);
+  });
+
   it('retry hands a failed step back to pending, then run enqueues its execution once per key', async () => {
     const { run, step } = await stepIn('failed');
     const retried = await h.request('POST', `/steps/${step.id}/actions/retry`, { headers: key('retry-1') });
@@ -161,14 +212,14 @@ describe('POST /steps/{id}/actions/{action}', () => {
     expect(retry.status).toBe(409);
     expect(retry.body.error).toEqual({
       code: 'ILLEGAL_TRANSITION',
-      message: 'cannot retry a step that is needs_qa; allowed: run_qa, approve',
-      details: { state: 'needs_qa', runState: 'running', allowedActions: ['run_qa', 'approve'] },
+      message: 'cannot retry a step that is needs_qa; allowed: run_qa, approve, reject',
+      details: { state: 'needs_qa', runState: 'running', allowedActions: ['run_qa', 'approve', 'reject'] },
     });
     const runAgain = await h.request('POST', `/steps/${step.id}/actions/run`, { headers: key('bad-run') });
     expect(runAgain.status).toBe(409);
     expect(runAgain.body.error.details).toMatchObject({
       state: 'needs_qa',
-      allowedActions: ['run_qa', 'approve'],
+      allowedActions: ['run_qa', 'approve', 'reject'],
     });
     await h.request('POST', `/protocols/${step.protocolRunId}/actions/pause`, {
       headers: key('pause-for-run'),

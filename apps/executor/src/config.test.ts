@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@tundra/core/server';
 import { describe, expect, it } from 'vitest';
-import { executorConfigSchema } from './config.js';
+import { executorConfigSchema, stepHandoverBoundMs } from './config.js';
 
 describe('the executor configuration', () => {
   it('reports a lease longer than the job lock along with every other problem', () => {
@@ -23,5 +23,9 @@ describe('the executor configuration', () => {
         TUNDRA_JOB_LOCK_MS: '30000',
       }),
     ).toThrow(/1 problem\b/);
+  });
+
+  it('with the defaults, a dead executor’s step is started again within 10 s', () => {
+    expect(stepHandoverBoundMs(loadConfig('executor', executorConfigSchema, {}))).toBeLessThanOrEqual(10_000);
   });
 });

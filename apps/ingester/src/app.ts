@@ -1,5 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { mountOpsRoutes, type ReadinessCheck } from '@tundra/core/server';
+import {
+  BodyRefusedError,
+  mountOpsRoutes,
+  type RateLimitedLog,
+  type ReadinessCheck,
+} from '@tundra/core/server';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -17,21 +22,34 @@ export interface AppDeps {
   logger: Logger;
   readiness: ReadinessCheck;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  rejectionLog: RateLimitedLog;
+  /** How long a webhook waits for Redis before it is answered 503 with Retry-After. */
+  redisWaitMs: number;
   apiToken: string | undefined;
 }
 
-/** Errors that reach express (a replay request's unreadable body, a bug) as the same JSON error shape. */
+/** The ingester's error shape, `{error: <reason>, message}`; also for what Node refuses (see `createHttpServer`). */
+export function ingesterErrorBody(_status: number, reason: string, message: string) {
+  return { error: reason, message };
+}
+
+/** Errors that reach express (a replay request's refused body, a bug) as the same JSON error shape. */
 function jsonErrors(logger: Logger) {
-  return (
-    error: { status?: number; type?: string; message: string },
-    req: Request,
-    res: Response,
-    _next: NextFunction,
-  ) => {
-    const status = error.status ?? 500;
-    if (status >= 500) logger.error({ err: error, path: req.path }, 'request failed');
-    const code = status === 413 ? 'too_large' : status >= 500 ? 'internal' : 'invalid_request';
-    res.status(status).json({ error: code, message: status >= 500 ? 'internal error' : error.message });
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof BodyRefusedError) {
+      res.status(error.status).json(ingesterErrorBody(error.status, error.reason, error.message));
+      return;
+    }
+    // A request express itself refused is the client's mistake, never a 500.
+    const status =
+      typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : null;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json(ingesterErrorBody(status, 'invalid_request', (error as Error).message));
+      return;
+    }
+    logger.error({ err: error, path: req.path }, 'request failed');
+    res.status(500).json(ingesterErrorBody(500, 'internal', 'internal error'));
   };
 }
 
@@ -44,7 +62,10 @@ export function createRequestListener(deps: AppDeps): RequestListener {
   app.disable('x-powered-by');
   app.set('etag', false);
   mountOpsRoutes(app, { app: 'ingester', registry: deps.registry, readiness: deps.readiness });
-  app.post('/admin/inbox/replay', ...replayRoute({ replay: deps.replay, apiToken: deps.apiToken }));
+  app.post(
+    '/admin/inbox/replay',
+    ...replayRoute({ replay: deps.replay, apiToken: deps.apiToken, bodyTimeoutMs: deps.bodyTimeoutMs }),
+  );
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
   });

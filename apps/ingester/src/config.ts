@@ -1,4 +1,4 @@
-import { commonEnv, envPort, envPositiveInt } from '@tundra/core/server';
+import { commonEnv, envPort, envPositiveInt, httpEnv, httpTimeoutsConsistent } from '@tundra/core/server';
 import { z } from 'zod';
 
 const optionalSecret = z.string().min(16, 'at least 16 characters').optional();
@@ -10,6 +10,7 @@ const optionalSecret = z.string().min(16, 'at least 16 characters').optional();
 export const ingesterConfigSchema = z
   .object({
     ...commonEnv,
+    ...httpEnv,
     TUNDRA_INGESTER_PORT: envPort.default(8080),
     TUNDRA_INGESTER_HOST: z.string().min(1).default('0.0.0.0'),
     TUNDRA_INGEST_MAX_BODY_BYTES: envPositiveInt.default(1_048_576),
@@ -20,6 +21,8 @@ export const ingesterConfigSchema = z
     TUNDRA_INBOX_RECOVERY_INTERVAL_MS: envPositiveInt.default(30_000),
     TUNDRA_INBOX_RECOVERY_GRACE_MS: envPositiveInt.default(10_000),
     TUNDRA_PROJECT_CACHE_TTL_MS: envPositiveInt.default(5_000),
+    /** How long a webhook waits for Redis (an outage, a reconnect) before it is answered 503 with Retry-After. */
+    TUNDRA_INGEST_REDIS_WAIT_MS: envPositiveInt.default(5_000),
     TUNDRA_GITHUB_WEBHOOK_SECRET: optionalSecret,
     TUNDRA_GITLAB_WEBHOOK_TOKEN: optionalSecret,
     TUNDRA_CI_TOKEN: optionalSecret,
@@ -38,5 +41,6 @@ export const ingesterConfigSchema = z
       // runs, and a start-up with several problems lists them all at once.
       when: () => true,
     },
-  );
+  )
+  .refine(httpTimeoutsConsistent.check, httpTimeoutsConsistent.params);
 export type IngesterConfig = z.infer<typeof ingesterConfigSchema>;

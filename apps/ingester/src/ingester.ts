@@ -1,19 +1,23 @@
-import { createServer } from 'node:http';
 import {
   closeServer,
+  connectionsReady,
+  createHttpServer,
+  createKeys,
   createRedis,
+  createRedisProbe,
   createStateStore,
+  httpTimeouts,
   JobQueues,
   listen,
+  RateLimitedLog,
   type RunningService,
-  redisReachable,
+  redisTarget,
 } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createRequestListener } from './app.js';
+import { createRequestListener, ingesterErrorBody } from './app.js';
 import type { IngesterConfig } from './config.js';
 import { Inbox, loadInboxScripts } from './inbox/inbox.js';
-import { createIngestKeys } from './inbox/keys.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { ProjectCache } from './ingest/project-cache.js';
 import { startRecoveryLoop } from './ingest/recovery.js';
@@ -35,16 +39,19 @@ export interface IngesterOptions {
  * Starts the ingester: one Redis connection (inbox, project reads and BullMQ producers share it), the HTTP server and
  * the inbox recovery loop. Stopping stops accepting, lets in-flight requests finish, then closes queues and Redis.
  */
-export async function startIngester(options: IngesterOptions): Promise<RunningService & { port: number }> {
+export async function startIngester(
+  options: IngesterOptions,
+): Promise<RunningService & { port: number; settled(): Promise<void> }> {
   const { config, logger, registry } = options;
-  const redis = createRedis(config.REDIS_URL, logger, 'ingester');
+  const redis = createRedis(redisTarget(config), logger, 'ingester');
   await redis.connect();
+  const probe = await createRedisProbe(redisTarget(config), logger, 'ingester-readiness');
   const store = createStateStore({ redis, prefix: config.TUNDRA_REDIS_PREFIX });
   const queues = new JobQueues(redis, config.TUNDRA_REDIS_PREFIX);
   const metrics = createIngestMetrics(registry);
   const inbox = new Inbox(
     redis,
-    createIngestKeys(config.TUNDRA_REDIS_PREFIX),
+    createKeys(config.TUNDRA_REDIS_PREFIX).ingest,
     loadInboxScripts(),
     {
       dedupeTtlSeconds: config.TUNDRA_DEDUPE_TTL_SECONDS,
@@ -75,8 +82,13 @@ export async function startIngester(options: IngesterOptions): Promise<RunningSe
     ),
     bot,
     logger,
+    onJobsAdded: (delays) => {
+      for (const seconds of delays) metrics.jobsAddedDelay.observe(seconds);
+    },
   });
   let closing = false;
+  const timeouts = httpTimeouts(config);
+  const rejectionLog = new RateLimitedLog(logger, config.TUNDRA_REJECTION_LOG_INTERVAL_MS);
   const listener = createRequestListener({
     service,
     replay: new ReplayService({ inbox, service, metrics, logger }),
@@ -84,15 +96,27 @@ export async function startIngester(options: IngesterOptions): Promise<RunningSe
     registry,
     logger,
     maxBodyBytes: config.TUNDRA_INGEST_MAX_BODY_BYTES,
+    bodyTimeoutMs: timeouts.bodyTimeoutMs,
+    rejectionLog,
     apiToken: config.TUNDRA_API_TOKEN,
+    redisWaitMs: config.TUNDRA_INGEST_REDIS_WAIT_MS,
     readiness: async () => {
-      const redisOk = await redisReachable(redis);
-      return { ready: redisOk && !closing, checks: { redis: redisOk, queues: !closing } };
+      const redisOk = await probe.ping();
+      const connectionOk = connectionsReady(redis);
+      return {
+        ready: redisOk && connectionOk && !closing,
+        checks: { redis: redisOk, connections: connectionOk, queues: !closing },
+      };
     },
   });
-  const server = createServer(listener);
-  // Taiga opens a new connection per webhook; keep-alive senders (GitHub, load tests) get a generous idle window.
-  server.keepAliveTimeout = 65_000;
+  // Taiga opens a new connection per webhook; keep-alive senders (GitHub, load tests) get a generous idle window
+  // (TUNDRA_HTTP_KEEP_ALIVE_TIMEOUT_MS, 65 s by default).
+  const server = createHttpServer(listener, {
+    timeouts,
+    registry,
+    log: rejectionLog,
+    errorBody: ingesterErrorBody,
+  });
   const { port } = await listen(server, config.TUNDRA_INGESTER_PORT, config.TUNDRA_INGESTER_HOST);
   logger.info({ port }, 'ingester listening');
   options.onListening?.(port);
@@ -106,12 +130,15 @@ export async function startIngester(options: IngesterOptions): Promise<RunningSe
 
   return {
     port,
+    settled: () => service.settled(),
     async stop() {
       closing = true;
       await recovery.stop();
       await closeServer(server);
+      await service.settled();
       await queues.close();
-      await redis.quit();
+      await Promise.all([redis.quit(), probe.close()]);
+      rejectionLog.flush();
     },
   };
 }

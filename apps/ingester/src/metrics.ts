@@ -28,6 +28,12 @@ export function createIngestMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    jobsAddedDelay: new Histogram({
+      name: 'tundra_ingest_jobs_added_delay_seconds',
+      help: 'Time from a webhook being recorded in the inbox (and answered) to its jobs being added, in batches after the answer.',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
     unmatched: new Counter({
       name: 'tundra_inbox_unmatched_total',
       help: 'Accepted events that no routing rule applied to (recorded in the inbox, no job), by source.',

@@ -19,11 +19,13 @@ import {
 const repoRoot = new URL('../../../', import.meta.url).pathname;
 let redis: TestRedis;
 let worker: Worker | undefined;
+let restarted: ChildProcess | undefined;
 beforeAll(async () => {
   redis = await createTestRedis();
   await createStateStore({ redis: redis.client, prefix: redis.prefix }).projects.put(demoSpec, 0);
 });
 afterAll(async () => {
+  restarted?.kill('SIGKILL');
   await worker?.close();
   await redis?.stop();
 });
@@ -55,13 +57,16 @@ async function spawnIngester(env: Record<string, string>): Promise<{ child: Chil
 
 describe('ingester main', () => {
   it('keeps the job of an answered webhook when the process is killed right after the 202', async () => {
-    const { child, port } = await spawnIngester(
-      ingesterEnv(redis, {
-        TUNDRA_LOG_LEVEL: 'info',
-        TUNDRA_LOG_FORMAT: 'json',
-        [taigaSecretRef]: 'secret123',
-      }),
-    );
+    const env = ingesterEnv(redis, {
+      TUNDRA_LOG_LEVEL: 'info',
+      TUNDRA_LOG_FORMAT: 'json',
+      [taigaSecretRef]: 'secret123',
+      // The jobs follow the 202 by milliseconds, so the kill usually comes first: the restarted ingester's recovery
+      // adds them once the accept's grace has passed.
+      TUNDRA_INBOX_RECOVERY_GRACE_MS: '300',
+      TUNDRA_INBOX_RECOVERY_INTERVAL_MS: '100',
+    });
+    const { child, port } = await spawnIngester(env);
     const json = structuredClone(taigaCapture('task_create').body_json) as Record<string, any>;
     json.data.assigned_to = { id: botUserId, username: 'bot' };
     const body = taigaStyleJson(json);
@@ -74,8 +79,9 @@ describe('ingester main', () => {
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(response.status).toBe(202);
+    restarted = (await spawnIngester(env)).child;
 
-    // A worker started after the crash finds the job: it was in Redis before the sender got its 202.
+    // A worker started after the crash finds the job: the event was in Redis, pending, before the sender got its 202.
     const processed = new Promise<Job>((resolve) => {
       worker = new Worker(
         QueueName.Plan,
@@ -83,7 +89,7 @@ describe('ingester main', () => {
           resolve(job);
           return 'ok';
         },
-        { connection: redis.connect(), prefix: redis.prefix },
+        { connection: redis.connect(), prefix: redis.queuePrefix },
       );
     });
     const job = await processed;

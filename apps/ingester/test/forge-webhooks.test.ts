@@ -90,7 +90,7 @@ describe.each(Object.entries(sources))('POST %s webhooks', (source, spec) => {
     const response = await ingester.post(spec.path, body, headers);
     expect(response.status).toBe(202);
     expect(response.json.jobs).toHaveLength(1);
-    const job = await ingester.queues.queue(QueueName.Qa).getJob(response.json.jobs[0]);
+    const job = await ingester.job(QueueName.Qa, response.json.jobs[0]);
     expect(job?.name).toBe('ci.result');
     expect(job?.data).toMatchObject({
       sourceEventId: response.json.eventId,
@@ -164,7 +164,10 @@ describe('source specifics', () => {
   it("answers GitHub's ping with 200", async () => {
     const body = JSON.stringify(githubExamples('ping')[0]);
     const response = await ingester.post('/webhooks/github', body, githubHeaders('ping', randomUUID(), body));
-    expect(response).toEqual({ status: 200, json: { ok: true } });
+    expect(response).toEqual({
+      status: 200,
+      json: { ok: true, test: true, source: 'github', authenticated: true },
+    });
   });
 
   it('rejects a GitHub delivery without X-GitHub-Delivery with 400', async () => {
@@ -189,7 +192,7 @@ describe('source specifics', () => {
       gitlabHeaders('Merge Request Hook', randomUUID()),
     );
     expect(response.status).toBe(202);
-    const job = await ingester.queues.queue(QueueName.Qa).getJob(response.json.jobs[0]);
+    const job = await ingester.job(QueueName.Qa, response.json.jobs[0]);
     expect(job?.data).toMatchObject({
       projectId: 'lab',
       outcome: 'merged',

@@ -4,7 +4,7 @@ import { createStateStore, JobQueues, type StateStore } from '@tundra/core/serve
 import { signTaigaWebhook } from '@tundra/taiga/webhook-signature';
 import { buildProjectSpec, createTestRedis, type TestRedis } from '@tundra/testkit';
 import type { Job } from 'bullmq';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type IngesterConfig, ingesterConfigSchema } from '../src/config.js';
 import { startIngester } from '../src/ingester.js';
@@ -18,7 +18,7 @@ export const secrets = {
 };
 export const botUsername = 'taiga-bot';
 export const botUserId = 99;
-export const taigaSecretRef = 'TUNDRA_DEMO_WEBHOOK_SECRET';
+export const taigaSecretRef = 'TUNDRA_WEBHOOK_KEY_DEMO';
 
 /** The projects every ingester test starts with: `demo` (GitHub repo of the examples) and `lab` (GitLab's). */
 export const demoSpec = buildProjectSpec({
@@ -29,7 +29,7 @@ export const demoSpec = buildProjectSpec({
 });
 const labSpec = buildProjectSpec({
   id: 'lab',
-  taiga: { projectId: 2, projectSlug: 'lab', webhookSecretRef: 'LAB_WEBHOOK_SECRET' },
+  taiga: { projectId: 2, projectSlug: 'lab', webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_ACME' },
   repository: { url: 'git@192.168.64.1:gitlab-org/gitlab-test.git', baseBranch: 'master', pushRemote: null },
 });
 
@@ -38,9 +38,9 @@ export function ingesterEnv(
   redis: TestRedis,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return {
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
-    REDIS_URL: redis.url,
+    ...redis.env,
     TUNDRA_REDIS_PREFIX: redis.prefix,
     TUNDRA_INGESTER_HOST: '127.0.0.1',
     TUNDRA_INGESTER_PORT: '0',
@@ -52,6 +52,8 @@ export function ingesterEnv(
     ...secrets,
     ...overrides,
   };
+  // An empty override leaves the variable unset (a secret the test wants unconfigured).
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }
 
 export interface TestIngester {
@@ -62,8 +64,12 @@ export interface TestIngester {
   registry: Registry;
   config: IngesterConfig;
   projects: { demo: Project };
-  /** Every job waiting in a queue, with its id. */
+  /** Every job in a queue, with its id, once the jobs of every webhook answered so far are added. */
   jobs(queue: QueueName): Promise<Job[]>;
+  /** One job by id, once the jobs of every webhook answered so far are added. */
+  job(queue: QueueName, id: string): Promise<Job | undefined>;
+  /** Resolves once the jobs of every webhook answered so far are added (they follow the answer by milliseconds). */
+  settled(): Promise<void>;
   post(
     path: string,
     body: string | Buffer,
@@ -73,19 +79,25 @@ export interface TestIngester {
 }
 
 /** A real ingester on a free loopback port, with a real Redis of its own and the two test projects registered. */
-export async function startTestIngester(overrides: Record<string, string> = {}): Promise<TestIngester> {
+export async function startTestIngester(
+  overrides: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestIngester> {
   const redis = await createTestRedis();
   const store = createStateStore({ redis: redis.client, prefix: redis.prefix });
   const saved = await store.projects.put(demoSpec, 0);
   await store.projects.put(labSpec, 0);
   if (saved.kind !== 'saved') throw new Error('could not register the demo project');
-  const config = ingesterConfigSchema.parse(ingesterEnv(redis, overrides));
+  const env = ingesterEnv(redis, overrides);
+  const config = ingesterConfigSchema.parse(env);
   const registry = new Registry();
+  // Keys come from the ingester's own environment, as they do by default, with the demo project's key added.
+  const keys: Record<string, string> = { ...env, [taigaSecretRef]: taigaCaptureKey };
   const ingester = await startIngester({
     config,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     registry,
-    taigaWebhookKey: (ref) => (ref === taigaSecretRef ? taigaCaptureKey : undefined),
+    taigaWebhookKey: (ref) => keys[ref],
   });
   const queues = new JobQueues(redis.connect(), redis.prefix);
   const url = `http://127.0.0.1:${ingester.port}`;
@@ -97,7 +109,15 @@ export async function startTestIngester(overrides: Record<string, string> = {}):
     registry,
     config,
     projects: { demo: saved.project },
-    jobs: (queue) => queues.queue(queue).getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']),
+    settled: () => ingester.settled(),
+    async jobs(queue) {
+      await ingester.settled();
+      return queues.queue(queue).getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
+    },
+    async job(queue, id) {
+      await ingester.settled();
+      return queues.queue(queue).getJob(id);
+    },
     async post(path, body, headers) {
       const response = await fetch(`${url}${path}`, { method: 'POST', body, headers });
       const text = await response.text();

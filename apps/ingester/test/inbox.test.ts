@@ -1,8 +1,8 @@
+import { createKeys } from '@tundra/core/server';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Inbox, loadInboxScripts } from '../src/inbox/inbox.js';
-import { createIngestKeys } from '../src/inbox/keys.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { ProjectCache } from '../src/ingest/project-cache.js';
 import { recoverPending } from '../src/ingest/recovery.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   ingester = await startTestIngester();
   inbox = new Inbox(
     ingester.redis.client,
-    createIngestKeys(ingester.redis.prefix),
+    createKeys(ingester.redis.prefix).ingest,
     loadInboxScripts(),
     limits,
     () => new Date(clock),
@@ -72,7 +72,7 @@ describe('inbox scripts', () => {
       item: 'task:1',
     });
     expect(
-      await ingester.redis.client.ttl(createIngestKeys(ingester.redis.prefix).dedupe('taiga:demo', 'k1')),
+      await ingester.redis.client.ttl(createKeys(ingester.redis.prefix).ingest.dedupe('taiga:demo', 'k1')),
     ).toBeGreaterThan(0);
   });
 

@@ -54,7 +54,7 @@ describe('scripts/ci/report.sh', () => {
       eventId: string;
       jobs: string[];
     };
-    const job = await ingester.queues.queue(QueueName.Qa).getJob(jobs[0]!);
+    const job = await ingester.job(QueueName.Qa, jobs[0]!);
     expect(job?.data).toEqual({
       projectId: 'demo',
       correlationId: eventId,
@@ -89,7 +89,7 @@ describe('scripts/ci/report.sh', () => {
     );
     expect(result.code).toBe(0);
     const { jobs } = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { jobs: string[] };
-    const job = await ingester.queues.queue(QueueName.Qa).getJob(jobs[0]!);
+    const job = await ingester.job(QueueName.Qa, jobs[0]!);
     expect(job?.data).toMatchObject({
       projectId: 'demo',
       branch: 'feature "x"',

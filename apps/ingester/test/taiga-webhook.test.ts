@@ -1,3 +1,4 @@
+import { buildProjectSpec } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taigaCapture } from './fixtures.js';
 import {
@@ -38,13 +39,14 @@ describe('POST /webhooks/taiga/:projectKey', () => {
       jobs: [expect.any(String)],
       unmatched: false,
     });
-    const job = await ingester.queues.queue(QueueName.Plan).getJob(response.json.jobs[0]);
+    const job = await ingester.job(QueueName.Plan, response.json.jobs[0]);
     expect(job?.name).toBe('run.start');
     expect(job?.data).toEqual({
       projectId: 'demo',
       taigaItem: { type: 'task', id: taskId, ref: taskId + 1 },
       sourceEventId: response.json.eventId,
       correlationId: response.json.eventId,
+      trigger: 'bot_assignment',
     });
   });
 
@@ -72,12 +74,15 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     expect((await ingester.jobs(QueueName.Plan)).length).toBe(before + 1);
   });
 
-  it("answers Taiga's test button with 200 and records nothing", async () => {
+  it("answers Taiga's test button with 200, saying the key matched for the project, and records nothing", async () => {
     const capture = taigaCapture('test');
     const inbox = `${ingester.redis.prefix}:{ingest}:inbox`;
     const before = await ingester.redis.client.xlen(inbox);
     const response = await ingester.post(path, capture.body, taigaHeaders(capture.body));
-    expect(response).toEqual({ status: 200, json: { ok: true } });
+    expect(response).toEqual({
+      status: 200,
+      json: { ok: true, test: true, source: 'taiga', project: 'demo', authenticated: true },
+    });
     expect(await ingester.redis.client.xlen(inbox)).toBe(before);
   });
 
@@ -106,7 +111,7 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     const tracked = taigaStyleJson(json);
     const response = await ingester.post(path, tracked, taigaHeaders(tracked));
     expect(response.status).toBe(202);
-    const job = await ingester.queues.queue(QueueName.Control).getJob(response.json.jobs[0]);
+    const job = await ingester.job(QueueName.Control, response.json.jobs[0]);
     expect(job?.data).toMatchObject({
       taigaItem: { type: 'userstory', id: 4242, ref: 1 },
       byUserId: 5,
@@ -120,6 +125,34 @@ describe('POST /webhooks/taiga/:projectKey', () => {
       jobs: [],
       unmatched: true,
     });
+  });
+
+  it('sends a comment on an item whose run has ended to the control queue (a command there is answered), but not a move', async () => {
+    const created = await ingester.store.runs.createRun({
+      projectId: 'demo',
+      taigaItem: { type: 'task', id: 5151, ref: 2 },
+      title: 'ended',
+      correlationId: 'c',
+      actor: { kind: 'system', name: 'test' },
+    });
+    if (created.kind !== 'created') throw new Error('the run exists');
+    const ended = await ingester.store.runs.transitionRun(created.run.id, 'cancelled', {
+      actor: { kind: 'system', name: 'test' },
+    });
+    expect(ended.kind).toBe('applied');
+    const post = async (capture: 'task_change_comment' | 'task_change_status') => {
+      const json = structuredClone(taigaCapture(capture).body_json) as Record<string, any>;
+      json.data.id = 5151;
+      const body = taigaStyleJson(json);
+      return (await ingester.post(path, body, taigaHeaders(body))).json;
+    };
+    const commented = await post('task_change_comment');
+    expect(commented.jobs).toHaveLength(1);
+    expect((await ingester.job(QueueName.Control, commented.jobs[0]))?.data).toMatchObject({
+      taigaItem: { type: 'task', id: 5151 },
+      commented: true,
+    });
+    expect(await post('task_change_status')).toMatchObject({ jobs: [], unmatched: true });
   });
 
   it.each([
@@ -136,6 +169,25 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     const response = await ingester.post(path, body, headers(body));
     expect(response.status).toBe(status);
     expect(response.json).toMatchObject({ error: reason, message: expect.any(String) });
+  });
+
+  it('takes no webhook key from a variable outside TUNDRA_WEBHOOK_KEY_*, whatever the stored project names', async () => {
+    // A project saved before the prefix was enforced, naming a variable that is no secret: its value signs nothing.
+    await ingester.store.projects.put(
+      buildProjectSpec({
+        id: 'legacy-ref',
+        taiga: { projectId: 7, projectSlug: 'legacy', webhookSecretRef: 'TUNDRA_INGESTER_PORT' },
+      }),
+      0,
+    );
+    const { body } = botAssignedTask();
+    const forged = await ingester.post('/webhooks/taiga/legacy-ref', body, taigaHeaders(body, '0'));
+    expect(forged.status).toBe(401);
+    expect(forged.json.error).toBe('no_secret');
+    expect(forged.json.message).toContain('TUNDRA_WEBHOOK_KEY_');
+    expect(await ingester.jobs(QueueName.Plan)).not.toContainEqual(
+      expect.objectContaining({ data: expect.objectContaining({ projectId: 'legacy-ref' }) }),
+    );
   });
 
   it('rejects an unknown project with 404', async () => {

@@ -57,7 +57,16 @@ beforeAll(async () => {
     concurrency: 2,
     logger,
     metrics: createJobMetrics(new Registry()),
-    handlers: { 'run.advance': createAdvanceRunHandler({ store, commands, queues, stepRetry }) },
+    handlers: {
+      'run.advance': createAdvanceRunHandler({
+        store,
+        commands,
+        queues,
+        stepRetry,
+        // These projects deliver by push: nothing here opens a pull request.
+        deliver: () => Promise.reject(new Error('this test delivers by push')),
+      }),
+    },
   });
 });
 afterAll(async () => {
@@ -82,12 +91,12 @@ const executor = { kind: 'system', name: 'executor' } as const;
 
 /** What the executor does for an attempt whose engine fails: start the step, then record the failure. */
 async function failAttempt(runId: string, stepId: string, attempt: number): Promise<string> {
-  await commands.step(runId, stepId, 'step_started', {
+  await commands.transitionStep(runId, stepId, 'step_started', {
     actor: executor,
     idempotencyKey: `test-exec:${stepId}:${attempt}`,
     patch: (s) => ({ attempts: s.attempts + 1 }),
   });
-  const failed = await commands.step(runId, stepId, 'execution_failed', {
+  const failed = await commands.transitionStep(runId, stepId, 'execution_failed', {
     actor: executor,
     idempotencyKey: `test-exec-failed:${stepId}:${attempt}`,
     patch: () => ({ resultSummary: 'the engine exited with 1' }),
@@ -181,7 +190,7 @@ describe('run.advance when work cannot go on', () => {
       async () => {
         throw new Error('could not take the step lease');
       },
-      { connection: redis.connect(), prefix: redis.prefix },
+      { connection: redis.connect(), prefix: redis.queuePrefix },
     );
     try {
       await queues
@@ -205,7 +214,7 @@ describe('run.advance when work cannot go on', () => {
     expect(run?.reason).toBe('the executor could not start step 1 "Step 1": could not take the step lease');
     expect(await executeJob(execId)).toBeUndefined();
 
-    const resumed = await commands.run(runId, 'resumed', {
+    const resumed = await commands.transitionRun(runId, 'resumed', {
       actor: { kind: 'operator', name: 'test' },
       idempotencyKey: `resume:${runId}`,
     });

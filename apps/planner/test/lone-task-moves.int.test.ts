@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ProtocolRunEvent, QueueName, type StepRunEvent } from '@tundra/core';
 import type { JobQueues, RunCommands, RunningService, StateStore } from '@tundra/core/server';
+import { createKeys } from '@tundra/core/server';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   buildProjectSpec,
@@ -61,10 +62,10 @@ async function registerProject(preset: Preset): Promise<string> {
   return spec.id;
 }
 
-function waitForEvent(type: string, entityId: string) {
+function waitForEvent(projectId: string, type: string, entityId: string) {
   return waitForStreamEntry(
     redis.client,
-    `${redis.prefix}:events`,
+    createKeys(redis.prefix).projectEvents(projectId),
     (fields) => fields.type === JSON.stringify(type) && fields.entityId === JSON.stringify(entityId),
   );
 }
@@ -110,13 +111,16 @@ async function writtenBack(runId: string): Promise<void> {
 
 /** A transition made as another app would, waiting until Taiga shows what it asked for. */
 async function stepEvent(runId: string, stepId: string, event: StepRunEvent) {
-  const outcome = await commands.step(runId, stepId, event, { actor: testActor, reason: `test: ${event}` });
+  const outcome = await commands.transitionStep(runId, stepId, event, {
+    actor: testActor,
+    reason: `test: ${event}`,
+  });
   if (outcome.kind !== 'applied') throw new Error(`${event} was not applied: ${outcome.kind}`);
   await writtenBack(runId);
 }
 
 async function runEvent(runId: string, event: ProtocolRunEvent) {
-  const outcome = await commands.run(runId, event, {
+  const outcome = await commands.transitionRun(runId, event, {
     actor: { kind: 'operator', name: 'test-operator' },
     reason: `test: ${event}`,
   });
@@ -170,12 +174,12 @@ describe('board moves of a lone task', () => {
 
     await personMoves('taiga-default', taskId, 'closed');
     expect(await reconcile(projectId)).toMatchObject({ moves: 1, failures: 0 });
-    const approved = await waitForEvent('step_run.approved', stepId);
+    const approved = await waitForEvent(projectId, 'step_run.approved', stepId);
     expect(JSON.parse(approved.fields.actor!)).toEqual({
       kind: 'taiga_user',
       name: `taiga-user:${seeds['taiga-default'].users.admin.id}`,
     });
-    await waitForEvent('protocol_run.steps_completed', runId);
+    await waitForEvent(projectId, 'protocol_run.steps_completed', runId);
     expect((await store.runs.getRun(runId))?.status).toBe('completed');
   });
 
@@ -188,8 +192,8 @@ describe('board moves of a lone task', () => {
 
     await personMoves('tundra', taskId, 'approved');
     expect(await reconcile(projectId)).toMatchObject({ moves: 1, failures: 0 });
-    await waitForEvent('step_run.approved', stepId);
-    await waitForEvent('protocol_run.steps_completed', runId);
+    await waitForEvent(projectId, 'step_run.approved', stepId);
+    await waitForEvent(projectId, 'protocol_run.steps_completed', runId);
     expect((await store.runs.getStep(runId, stepId))?.status).toBe('completed');
   });
 
@@ -205,9 +209,9 @@ describe('board moves of a lone task', () => {
 
       await personMoves('taiga-default', taskId, 'closed');
       expect(await reconcile(projectId)).toMatchObject({ moves: 1, failures: 0 });
-      await waitForEvent('protocol_run.cancelled', runId);
+      await waitForEvent(projectId, 'protocol_run.cancelled', runId);
       // The run's advance job cancels the step it left unfinished.
-      await waitForEvent('step_run.cancelled', stepId);
+      await waitForEvent(projectId, 'step_run.cancelled', stepId);
       expect((await store.runs.getRun(runId))?.status).toBe('cancelled');
     },
   );
@@ -219,7 +223,7 @@ describe('board moves of a lone task', () => {
 
     await personMoves('tundra', taskId, 'pending');
     expect(await reconcile(projectId)).toMatchObject({ moves: 1, failures: 0 });
-    await waitForEvent('protocol_run.paused', runId);
+    await waitForEvent(projectId, 'protocol_run.paused', runId);
     expect((await store.runs.getRun(runId))?.status).toBe('paused');
   });
 
@@ -240,7 +244,7 @@ describe('board moves of a lone task', () => {
 
     await personMoves('tundra', taskId, 'in_progress');
     expect(await reconcile(projectId)).toMatchObject({ moves: 1, failures: 0 });
-    await waitForEvent('protocol_run.resumed', runId);
+    await waitForEvent(projectId, 'protocol_run.resumed', runId);
     expect((await store.runs.getRun(runId))?.status).toBe('running');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueueName } from '@tundra/core';
 import type { RunningService } from '@tundra/core/server';
+import { createKeys } from '@tundra/core/server';
 import { type DemoSeed, startTaigaSandbox, type TaigaSandbox } from '@tundra/taiga-sandbox';
 import {
   buildProjectSpec,
@@ -45,10 +46,14 @@ async function registerProject(overrides: Parameters<typeof buildProjectSpec>[0]
   return { store, spec };
 }
 
-function waitForEvent(type: string, matches: (fields: Record<string, string>) => boolean = () => true) {
+function waitForEvent(
+  projectId: string,
+  type: string,
+  matches: (fields: Record<string, string>) => boolean = () => true,
+) {
   return waitForStreamEntry(
     redis.client,
-    `${redis.prefix}:events`,
+    createKeys(redis.prefix).projectEvents(projectId),
     (fields) => fields.type === JSON.stringify(type) && matches(fields),
   );
 }
@@ -57,7 +62,7 @@ describe('planner', () => {
   it('plans a story from its Taiga tasks and starts the first step', async () => {
     const { store, spec } = await registerProject({ planEngine: { kind: 'taiga-tasks' } });
     const queues = new (await import('@tundra/core/server')).JobQueues(redis.client, redis.prefix);
-    const started = waitForEvent('protocol_run.run_started');
+    const started = waitForEvent(spec.id, 'protocol_run.run_started');
     await queues.enqueue('run.start', {
       projectId: spec.id,
       correlationId: 'corr-plan-1',
@@ -72,7 +77,7 @@ describe('planner', () => {
       correlationId: 'corr-plan-1',
       plan: { engine: 'taiga-tasks', stepCount: 3 },
     });
-    expect(run?.branch).toMatch(new RegExp(`^tundra/${seed.story.ref}-`));
+    expect(run?.branch).toMatch(new RegExp(`^tundra/${spec.id}/${seed.story.ref}-`));
     const steps = await store.runs.listSteps(runId);
     expect(steps.map((s) => s.taigaTaskId)).toEqual(seed.tasks.map((t) => t.id));
 
@@ -81,7 +86,10 @@ describe('planner', () => {
     const advance = await waitForJob(redis, QueueName.Plan, `advance-${runId}-${event.fields.streamId}`);
     expect(advance).toBeDefined();
 
-    const executeQueue = new Queue(QueueName.Execute, { connection: redis.client, prefix: redis.prefix });
+    const executeQueue = new Queue(QueueName.Execute, {
+      connection: redis.client,
+      prefix: redis.queuePrefix,
+    });
     const exec = await executeQueue.getJob(`exec-${steps[0]!.id}-1`);
     expect(exec?.data).toMatchObject({
       protocolRunId: runId,
@@ -98,7 +106,7 @@ describe('planner', () => {
       planEngine: { kind: 'command', command: ['bash', '-c', 'echo "{\\"steps\\": []}"'] },
     });
     const queues = new (await import('@tundra/core/server')).JobQueues(redis.client, redis.prefix);
-    const failed = waitForEvent('protocol_run.plan_failed');
+    const failed = waitForEvent(spec.id, 'protocol_run.plan_failed');
     await queues.enqueue('run.start', {
       projectId: spec.id,
       correlationId: 'corr-plan-2',

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** Waits for the planner to create the run of a Taiga item (ids are per type), and returns the run's id. */
 async function createdRunOf(item: { type: string; id: number }): Promise<string> {
-  const created = await waitForStreamEntry(h.redis.client, h.keys.globalEvents(), (fields) => {
+  const created = await waitForStreamEntry(h.redis.client, h.keys.projectEvents('audit'), (fields) => {
     if (fields.type !== JSON.stringify('protocol_run.created')) return false;
     const { taigaItem } = JSON.parse(fields.payload!) as { taigaItem: { type: string; id: number } };
     return taigaItem.type === item.type && taigaItem.id === item.id;

@@ -4,14 +4,20 @@ import {
   type RunningService,
   startWorkerApp,
 } from '@tundra/core/server';
+import type { TestRedis } from '@tundra/testkit';
+import type { Logger } from 'pino';
 import { plannerConfigSchema } from '../src/config.js';
 import { createPlannerHandlers } from '../src/planner-handlers.js';
 
 export interface TestPlannerOptions {
-  redis: { url: string; prefix: string };
+  redis: Pick<TestRedis, 'url' | 'clusterNodes' | 'prefix' | 'env'>;
   taigaUrl: string;
   bot: { username: string; password: string };
   concurrency?: number;
+  /** Where the planner logs; at TEST_LOG_LEVEL (warn by default) on stdout otherwise. */
+  logger?: Logger;
+  /** More of the planner's environment (what its plan engines inherit, say). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -20,24 +26,27 @@ export interface TestPlannerOptions {
  */
 export function startTestPlanner(options: TestPlannerOptions): Promise<RunningService> {
   const env = {
-    REDIS_URL: options.redis.url,
+    ...options.redis.env,
     TUNDRA_REDIS_PREFIX: options.redis.prefix,
     TUNDRA_TAIGA_URL: options.taigaUrl,
     TUNDRA_TAIGA_USERNAME: options.bot.username,
     TUNDRA_TAIGA_PASSWORD: options.bot.password,
     TUNDRA_RECONCILE_ENABLED: 'false',
     PATH: process.env.PATH ?? '',
+    ...options.env,
   };
   const config = plannerConfigSchema.parse(env);
   return startWorkerApp({
     app: 'planner',
-    logger: createLogger({
-      app: 'planner-test',
-      level: process.env.TEST_LOG_LEVEL ?? 'warn',
-      format: 'json',
-    }),
+    logger:
+      options.logger ??
+      createLogger({
+        app: 'planner-test',
+        level: process.env.TEST_LOG_LEVEL ?? 'warn',
+        format: 'json',
+      }),
     registry: createMetricsRegistry('planner'),
-    redisUrl: options.redis.url,
+    redis: { url: options.redis.url, clusterNodes: options.redis.clusterNodes },
     prefix: options.redis.prefix,
     opsPort: 0,
     opsHost: '127.0.0.1',

@@ -1,5 +1,7 @@
-import type { WorkerDeps, WorkerHandlers } from '@tundra/core/server';
+import { deliveryOf } from '@tundra/core';
+import { deliveryMetrics, type WorkerDeps, type WorkerHandlers } from '@tundra/core/server';
 import { createEngineRunner } from '@tundra/engine';
+import { connectForge, createForgeMetrics, forgeRemoteEnv } from '@tundra/forge';
 import { createWorkspaceManager } from '@tundra/workspace';
 import { Counter } from 'prom-client';
 import { CiVerdictStore } from './ci-verdict-store.js';
@@ -36,6 +38,7 @@ export function createQaHandlers(
         root: config.TUNDRA_WORKSPACES_DIR,
         gitAuthor: { name: 'Tundra QA', email: 'qa@tundra.invalid' },
         logger,
+        remoteEnv: forgeRemoteEnv(env),
       }),
       timeoutMs: config.TUNDRA_QA_TIMEOUT_MS,
       baseEnv: { PATH: env.PATH, HOME: env.HOME },
@@ -43,6 +46,8 @@ export function createQaHandlers(
   const autoQaOnCi = config.TUNDRA_AUTO_QA_ON_CI;
   // Written by `ci.result`, read by `step.qa`: a CI result that came before its step waited still decides it.
   const verdicts = new CiVerdictStore(deps.redis, store.keys);
+  const delivery = deliveryMetrics(registry);
+  const forgeMetrics = createForgeMetrics(registry);
   return {
     handlers: {
       'step.qa': withKnownVerdict(
@@ -66,6 +71,26 @@ export function createQaHandlers(
           labelNames: ['outcome'] as const,
           registers: [registry],
         }),
+        onPullRequestEnd: (before, event, after) => {
+          const pr = before.pullRequest;
+          if (!pr) return;
+          delivery.pullRequests.inc({ forge: pr.forge, event: event === 'pr_merged' ? 'merged' : 'closed' });
+          if (event === 'pr_merged') {
+            const seconds = (Date.parse(after.updatedAt) - Date.parse(pr.openedAt)) / 1000;
+            delivery.pullRequestToMerge.observe({ forge: pr.forge }, Math.max(0, seconds));
+          }
+        },
+        deleteMergedBranch: async (project, branch) => {
+          const settings = deliveryOf(project);
+          if (settings.kind !== 'pull-request' || !settings.deleteBranch) return false;
+          const forge = connectForge(settings, {
+            endpoints: { githubApiUrl: config.TUNDRA_GITHUB_API_URL, gitlabUrl: config.TUNDRA_GITLAB_URL },
+            env,
+            metrics: forgeMetrics,
+            logger,
+          });
+          return forge.deleteBranch(branch);
+        },
       }),
     },
   };

@@ -39,7 +39,7 @@ beforeAll(async () => {
   ({ store, queues, commands } = createRunFlow(redis));
   // QA is never run right after execution here: for a `command` project only CI success can ask for it.
   const config = qaConfigSchema.parse({
-    REDIS_URL: redis.url,
+    ...redis.env,
     TUNDRA_REDIS_PREFIX: redis.prefix,
     TUNDRA_AUTO_QA_AFTER_EXEC: 'false',
     TUNDRA_AUTO_QA_ON_CI: 'true',
@@ -48,7 +48,7 @@ beforeAll(async () => {
     app: 'qa',
     logger,
     registry: new Registry(),
-    redisUrl: redis.url,
+    redis: { url: redis.url, clusterNodes: redis.clusterNodes },
     prefix: redis.prefix,
     opsPort: 0,
     opsHost: '127.0.0.1',
@@ -92,7 +92,7 @@ const executor = { kind: 'system', name: 'executor' } as const;
 
 /** The executor takes the step: it runs, and (in the executor) commits and pushes before `finish`. */
 async function start(runId: string, step: StepRun) {
-  const started = await commands.step(runId, step.id, 'step_started', {
+  const started = await commands.transitionStep(runId, step.id, 'step_started', {
     actor: executor,
     patch: (current) => ({ attempts: current.attempts + 1 }),
   });
@@ -101,7 +101,7 @@ async function start(runId: string, step: StepRun) {
 
 /** The executor records the step as executed at `sha`; returns the `step.qa` job that asked for, once handled. */
 async function finish(runId: string, step: StepRun, sha: string) {
-  const finished = await commands.step(runId, step.id, 'execution_finished', {
+  const finished = await commands.transitionStep(runId, step.id, 'execution_finished', {
     actor: executor,
     patch: () => ({ commitSha: sha }),
   });
@@ -112,7 +112,7 @@ async function finish(runId: string, step: StepRun, sha: string) {
 /** A QA-queue job as it ended, once the QA app has handled it (the job waitForJob returns is read before). */
 async function handled(jobId: string): Promise<Job> {
   await waitForJob(redis, QueueName.Qa, jobId);
-  const queue = new Queue(QueueName.Qa, { connection: redis.client, prefix: redis.prefix });
+  const queue = new Queue(QueueName.Qa, { connection: redis.client, prefix: redis.queuePrefix });
   try {
     const job = await Job.fromId(queue, jobId);
     if (!job || job.failedReason) throw new Error(`job ${jobId} failed: ${job?.failedReason}`);
@@ -197,7 +197,7 @@ async function stepEvents(runId: string, stepId: string, type: string) {
 
 /** The `run.advance` job a step's transition asked the planner for (the planner blocks a run whose step is). */
 async function advanceJob(runId: string, eventId: string): Promise<Job | undefined> {
-  const queue = new Queue(QueueName.Plan, { connection: redis.client, prefix: redis.prefix });
+  const queue = new Queue(QueueName.Plan, { connection: redis.client, prefix: redis.queuePrefix });
   try {
     return await Job.fromId(queue, `advance-${runId}-${eventId}`);
   } finally {
@@ -275,7 +275,7 @@ describe('ci policy: CI reports on a commit before its step waits for QA', () =>
     expect((await store.runs.getStep(run.id, step.id))?.status).toBe('blocked');
 
     // Retried; the engine changes nothing, so the step is back at E and nothing new is pushed: no CI run will come.
-    const retried = await commands.step(run.id, step.id, 'retried', { actor: testActor });
+    const retried = await commands.transitionStep(run.id, step.id, 'retried', { actor: testActor });
     expect(retried.kind).toBe('applied');
     const again = await execute(run.id, (await store.runs.getStep(run.id, step.id))!, shaE);
     expect(again.returnvalue).toMatchObject({ outcome: 'applied', ci: 'failure' });
@@ -317,7 +317,7 @@ describe('TUNDRA_AUTO_QA_ON_CI under the command policy', () => {
 
     // The same CI run reported again (the pipeline's own callback after the forge's webhook): no second QA job.
     await reportCi(run, shaB, 'green-b-callback');
-    const queue = new Queue(QueueName.Qa, { connection: redis.client, prefix: redis.prefix });
+    const queue = new Queue(QueueName.Qa, { connection: redis.client, prefix: redis.queuePrefix });
     try {
       const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
       const ciTriggered = jobs.filter((job) => job.name === 'step.qa' && job.data.stepRunId === step.id);

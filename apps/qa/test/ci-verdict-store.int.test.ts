@@ -33,7 +33,7 @@ describe('CiVerdictStore', () => {
     const red: CiVerdict = { ...green, outcome: 'failure', sourceEventId: '2-0' };
     await verdicts.record('run_one', sha, red);
     expect(await verdicts.get('run_one', sha)).toEqual(red);
-    expect(await redis.client.hlen(`${redis.prefix}:run:{run_one}:ci`)).toBe(1);
+    expect(await redis.client.hlen(keys.runCiVerdicts('run_one'))).toBe(1);
     const ttl = await redis.client.ttl(keys.runCiVerdicts('run_one'));
     expect(ttl).toBeGreaterThan(ciVerdictTtlSeconds - 60);
     expect(ttl).toBeLessThanOrEqual(ciVerdictTtlSeconds);

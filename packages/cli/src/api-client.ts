@@ -108,6 +108,28 @@ export class ApiClient {
     return body as T;
   }
 
+  /** A GET whose answer is not JSON (a report as Markdown, CSV, HTML or PNG): the content type and the bytes. */
+  async download(
+    path: string,
+    query: RequestOptions['query'] = {},
+  ): Promise<{ contentType: string; body: Buffer }> {
+    const response = await this.send(this.url(path, query), {
+      method: 'GET',
+      headers: this.headers({ accept: '*/*' }),
+    });
+    const body = Buffer.from(await response.arrayBuffer());
+    if (!response.ok) {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        parsed = { error: { code: `HTTP_${response.status}`, message: body.toString('utf8').slice(0, 500) } };
+      }
+      throw toError(response.status, parsed);
+    }
+    return { contentType: response.headers.get('content-type') ?? '', body };
+  }
+
   /**
    * Follows a Server-Sent Events endpoint, yielding each event. When the connection drops it reconnects with
    * `Last-Event-ID`, so nothing is missed or repeated; it gives up after `maxReconnects` failures in a row.

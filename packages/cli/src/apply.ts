@@ -2,8 +2,19 @@ import { parseAllDocuments } from 'yaml';
 import type { ApiClient } from './api-client.js';
 import { ApiRequestError, usageError } from './errors.js';
 
+/** What `PUT /projects/{id}/taiga-webhook` answered, or why it could not be asked. */
+export type WebhookOutcome =
+  | {
+      state: 'created' | 'updated' | 'unchanged' | 'manual';
+      taigaWebhookId: number | null;
+      url: string | null;
+      reason: string | null;
+      steps: string[];
+    }
+  | { state: 'failed'; reason: string };
+
 export type ApplyResult =
-  | { id: string; result: 'created' | 'updated' | 'unchanged'; version: number }
+  | { id: string; result: 'created' | 'updated' | 'unchanged'; version: number; webhook?: WebhookOutcome }
   | { id: string; result: 'failed'; error: ApiRequestError };
 
 type ProjectDocument = Record<string, unknown> & { id: string };
@@ -47,32 +58,45 @@ async function find(api: ApiClient, id: string): Promise<{ version: number } | n
   }
 }
 
+/** Creates or verifies the project's webhook in Taiga; a refusal is reported, not thrown. */
+async function registerWebhook(api: ApiClient, id: string): Promise<WebhookOutcome> {
+  try {
+    return (await api.request('PUT', `/projects/${encodeURIComponent(id)}/taiga-webhook`)).webhook;
+  } catch (error) {
+    if (!(error instanceof ApiRequestError)) throw error;
+    return { state: 'failed', reason: error.message };
+  }
+}
+
 /**
  * Applies each project: registers it when absent, else patches it at the version just read (the API writes
- * nothing when the settings are the same, so applying the same file twice changes nothing). A project that fails
- * does not stop the others.
+ * nothing when the settings are the same, so applying the same file twice changes nothing), then creates or
+ * verifies its webhook in Taiga unless `webhooks` is false. A project that fails does not stop the others.
  */
 export async function applyProjects(
   api: ApiClient,
   projects: readonly ProjectDocument[],
+  options: { webhooks: boolean } = { webhooks: true },
 ): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
   for (const { id, ...settings } of projects) {
     try {
       const current = await find(api, id);
+      let applied: { result: 'created' | 'updated' | 'unchanged'; version: number };
       if (!current) {
         const created = await api.request('POST', '/projects', { body: { id, ...settings } });
-        results.push({ id, result: 'created', version: created.project.version });
-        continue;
+        applied = { result: 'created', version: created.project.version };
+      } else {
+        const patched = await api.request('PATCH', `/projects/${encodeURIComponent(id)}`, {
+          body: settings,
+          headers: { 'if-match': `"${current.version}"` },
+        });
+        applied = { result: patched.changed ? 'updated' : 'unchanged', version: patched.project.version };
       }
-      const patched = await api.request('PATCH', `/projects/${encodeURIComponent(id)}`, {
-        body: settings,
-        headers: { 'if-match': `"${current.version}"` },
-      });
       results.push({
         id,
-        result: patched.changed ? 'updated' : 'unchanged',
-        version: patched.project.version,
+        ...applied,
+        ...(options.webhooks ? { webhook: await registerWebhook(api, id) } : {}),
       });
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerActions } from './commands/actions.js';
 import { registerInbox } from './commands/inbox.js';
 import { registerProjects } from './commands/projects.js';
+import { registerReports } from './commands/reports.js';
 import { registerRuns } from './commands/runs.js';
 import { defaultApiUrl } from './context.js';
 import { ApiRequestError, CliError } from './errors.js';
@@ -11,7 +12,7 @@ import type { Io } from './output.js';
 /** The `tundra` command tree. Usage errors throw (exitOverride) so `runCli` decides the exit code. */
 export function createProgram(io: Io, env: Record<string, string | undefined>): Command {
   const program = new Command('tundra')
-    .description("Tundra's operator command line: projects, runs, steps and the webhook inbox")
+    .description("Tundra's operator command line: projects, runs, steps, the webhook inbox and reports")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out.write(text), writeErr: (text) => io.err.write(text) })
     .showHelpAfterError('(add --help for usage)')
@@ -23,6 +24,7 @@ export function createProgram(io: Io, env: Record<string, string | undefined>): 
   registerRuns(program, io, env);
   registerActions(program, io, env);
   registerInbox(program, io, env);
+  registerReports(program, io, env);
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 API or other error, 2 usage error, 3 not found, 4 conflict or forbidden action, 5 auth.',

@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tundra-cli-'));
   ingester = await startIngester({
     config: ingesterConfigSchema.parse({
-      REDIS_URL: h.redis.url,
+      ...h.redis.env,
       TUNDRA_REDIS_PREFIX: h.redis.prefix,
       TUNDRA_INGESTER_PORT: '0',
       TUNDRA_INGESTER_HOST: '127.0.0.1',
@@ -41,7 +41,7 @@ afterAll(async () => {
 const demoProject = (id: string, name: string) => ({
   id,
   name,
-  taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET' },
+  taiga: { projectSlug: h.seed.project.slug, webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_DEMO' },
   repository: { url: '/srv/git/demo.git', baseBranch: 'main', pushRemote: null },
   trigger: { onBotAssignment: true, statusSlugs: [] },
   execEngine: { kind: 'command', command: ['claude', '-p'] },
@@ -59,13 +59,15 @@ describe('tundra projects', () => {
     const file = await projectsFile('projects.yaml', [demoProject('cli-a', 'A'), demoProject('cli-b', 'B')]);
     const first = await tundra(['projects', 'apply', '-f', file], env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/cli-a\s+created\s+1/);
+    expect(first.stdout).toMatch(/cli-a\s+created\s+1\s+manual/);
     expect(first.stdout).toContain('2 project(s): 2 created, 0 updated, 0 unchanged, 0 failed');
     const again = await tundra(['projects', 'apply', '-f', file, '--json'], env);
     expect(again.code).toBe(0);
+    // The bot is no admin of the Taiga project here: each webhook is left to a person (webhook-cli.test.ts).
+    const manual = expect.objectContaining({ state: 'manual' });
     expect(JSON.parse(again.stdout).results).toEqual([
-      { id: 'cli-a', result: 'unchanged', version: 1 },
-      { id: 'cli-b', result: 'unchanged', version: 1 },
+      { id: 'cli-a', result: 'unchanged', version: 1, webhook: manual },
+      { id: 'cli-b', result: 'unchanged', version: 1, webhook: manual },
     ]);
     const renamed = join(dir, 'renamed.yaml');
     await writeFile(renamed, stringify({ projects: [demoProject('cli-a', 'A2')] }));
@@ -95,6 +97,25 @@ describe('tundra projects', () => {
     expect(JSON.parse(shown.stdout).project).toMatchObject({ id: 'cli-list', version: 1 });
     const yaml = await tundra(['projects', 'show', 'cli-list'], env);
     expect(yaml.stdout).toContain('id: cli-list\n');
+  });
+
+  it('budget shows the limits, raises one and keeps the others, and clears one', async () => {
+    await h.putProject({ id: 'cli-budget', budgets: { maxCostUsdPerRun: 5, maxCostUsdPerDay: 50 } });
+    const shown = await tundra(['projects', 'budget', 'cli-budget'], env);
+    expect(shown.stdout.trim()).toBe('maxCostUsdPerRun $5.00, maxCostUsdPerDay $50.00');
+    const raised = await tundra(['projects', 'budget', 'cli-budget', '--max-cost-usd-per-run', '10'], env);
+    expect(raised.code).toBe(0);
+    expect(raised.stdout.trim()).toBe(
+      'cli-budget: maxCostUsdPerRun $10.00, maxCostUsdPerDay $50.00 (version 2)',
+    );
+    const cleared = await tundra(
+      ['projects', 'budget', 'cli-budget', '--clear', 'maxCostUsdPerDay', '--json'],
+      env,
+    );
+    expect(JSON.parse(cleared.stdout)).toEqual({ budgets: { maxCostUsdPerRun: 10 } });
+    expect((await h.store.projects.get('cli-budget'))?.budgets).toEqual({ maxCostUsdPerRun: 10 });
+    const bad = await tundra(['projects', 'budget', 'cli-budget', '--max-cost-usd-per-run', '-1'], env);
+    expect(bad.code).not.toBe(0);
   });
 });
 
@@ -145,7 +166,8 @@ describe('tundra run and runs', () => {
     expect(list.stdout).toMatch(new RegExp(`${run.id}\\s+running\\s+userstory #${run.taigaItem.ref}`));
     const shown = await tundra(['runs', 'show', run.id], env);
     expect(shown.stdout).toContain(`Run ${run.id}  running`);
-    expect(shown.stdout).toMatch(new RegExp(`1\\s+${steps[0]!.id}\\s+pending\\s+0\\s+step 0`));
+    expect(shown.stdout).toMatch(new RegExp(`1\\s+${steps[0]!.id}\\s+pending\\s+0\\s+-\\s+-\\s+-\\s+step 0`));
+    expect(shown.stdout).toContain('spent     $0.00, 0 tokens in, 0 out');
     const paused = await tundra(['run', 'pause', run.id, '--reason', 'deploy freeze'], env);
     expect(paused.code).toBe(0);
     expect(paused.stdout).toContain(`${run.id}: paused`);
@@ -154,6 +176,21 @@ describe('tundra run and runs', () => {
     expect(refused.stderr).toContain('cannot replan a protocol run that is paused; allowed: resume, cancel');
     const events = await tundra(['runs', 'events', run.id], env);
     expect(events.stdout).toMatch(/protocol_run\.paused\s+running → paused\s+operator:admin\s+deploy freeze/);
+  });
+
+  it("go approves a planned run's plan and starts it; refused once it runs", async () => {
+    await h.putProject({ id: 'cli-go', planApproval: 'required' });
+    const { run } = await h.runningRun('cli-go', 1, { approved: false });
+    const go = await tundra(['run', 'go', run.id, '--reason', 'plan looks right'], env);
+    expect(go.code).toBe(0);
+    expect(go.stdout).toContain(`${run.id}: running`);
+    const events = await tundra(['runs', 'events', run.id], env);
+    expect(events.stdout).toMatch(
+      /protocol_run\.run_started\s+planned → running\s+operator:admin\s+plan looks right/,
+    );
+    const again = await tundra(['run', 'go', run.id], env);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain('cannot start a protocol run that is running');
   });
 
   it('tail follows the events live and stops when the run is cancelled', async () => {

@@ -41,8 +41,8 @@ export function createEngineMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'tundra_engine_tokens_total',
-          help: 'Model tokens engines reported in their result file, by engine, kind and direction (input, output).',
-          labelNames: ['engine', 'kind', 'direction'] as const,
+          help: 'Model tokens engines reported (an agent preset in its output, a command in its result file), by engine, kind, project, model and direction (input, output).',
+          labelNames: ['engine', 'kind', 'project', 'model', 'direction'] as const,
           registers: [registry],
         }),
     ),
@@ -52,8 +52,8 @@ export function createEngineMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'tundra_engine_cost_usd_total',
-          help: 'Cost in US dollars engines reported in their result file, by engine and kind.',
-          labelNames: ['engine', 'kind'] as const,
+          help: 'Cost in US dollars of engine runs (reported by the engine, or priced from the price table), by engine, kind, project and model.',
+          labelNames: ['engine', 'kind', 'project', 'model'] as const,
           registers: [registry],
         }),
     ),

@@ -8,11 +8,20 @@ describe('parseEngineResult', () => {
       summary: 'did it',
       tokens: { input: 10, output: 5 },
       costUsd: 0.01,
+      model: 'gpt-5-codex',
+      sessionId: 'thread-1',
       extra: true,
     });
     expect(parseEngineResult(text)).toEqual({
       kind: 'valid',
-      result: { status: 'succeeded', summary: 'did it', tokens: { input: 10, output: 5 }, costUsd: 0.01 },
+      result: {
+        status: 'succeeded',
+        summary: 'did it',
+        tokens: { input: 10, output: 5 },
+        costUsd: 0.01,
+        model: 'gpt-5-codex',
+        sessionId: 'thread-1',
+      },
     });
   });
 

@@ -7,6 +7,9 @@ export const EngineResult = z.object({
   summary: z.string().max(20_000).optional(),
   tokens: z.object({ input: z.number().int().min(0), output: z.number().int().min(0) }).optional(),
   costUsd: z.number().min(0).optional(),
+  /** The model the engine ran, and its own id of the session (to find or resume it). */
+  model: z.string().min(1).max(200).optional(),
+  sessionId: z.string().min(1).max(200).optional(),
 });
 export type EngineResult = z.infer<typeof EngineResult>;
 

@@ -1,8 +1,11 @@
+export * from './engine-env.js';
 export * from './engine-metrics.js';
 export * from './engine-name.js';
 export * from './engine-result.js';
 export * from './engine-runner.js';
 export * from './line-splitter.js';
-export { killRunningEngines } from './process-group.js';
+export * from './presets/index.js';
+export { killRecordedGroup, killRunningEngines, waitForGroupGone } from './process-group.js';
+export * from './process-identity.js';
 export * from './run-engine-process.js';
 export * from './step-log-sink.js';

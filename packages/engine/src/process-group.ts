@@ -1,3 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type EngineGroup, GroupState, groupRunning, recordedGroupState } from './process-identity.js';
+
 /**
  * Engines run as process groups (spawned detached, so the engine is the group leader and its children join the
  * group). Signalling the negative pid reaches the whole group, grandchildren included.
@@ -35,4 +38,30 @@ export function killRunningEngines(signal: NodeJS.Signals = 'SIGKILL'): number {
     if (signalGroup(pgid, signal)) killed++;
   }
   return killed;
+}
+
+/** How often a group being stopped is checked for what is left of it. */
+export const groupPollMs = 50;
+
+/**
+ * Kills a recorded group that outlived the executor that started it (SIGKILL: its work is discarded, and its
+ * supervisor gave it its SIGTERM when the executor died), then waits until no process of it runs. Resolves with
+ * the group's state: `gone` once it is, `alive` if it still runs after `timeoutMs`, `elsewhere` when the record is
+ * not of a group running here (nothing is signalled).
+ */
+export async function killRecordedGroup(group: EngineGroup, timeoutMs: number): Promise<GroupState> {
+  const state = recordedGroupState(group);
+  if (state !== GroupState.Alive) return state;
+  signalGroup(group.pgid, 'SIGKILL');
+  return waitForGroupGone(group, timeoutMs);
+}
+
+/** Waits until no process of the group runs: `gone`, or `alive` after `timeoutMs`. */
+export async function waitForGroupGone(group: EngineGroup, timeoutMs: number): Promise<GroupState> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupRunning(group.pgid)) {
+    if (Date.now() >= deadline) return GroupState.Alive;
+    await delay(groupPollMs);
+  }
+  return GroupState.Gone;
 }

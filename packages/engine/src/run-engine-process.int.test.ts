@@ -282,11 +282,15 @@ describe('createEngineRunner', () => {
     expect(text).toContain(
       'tundra_engine_runs_total{engine="metered-fail.sh",kind="exec",outcome="failed"} 1',
     );
-    expect(text).toContain('tundra_engine_tokens_total{engine="metered.sh",kind="exec",direction="input"} 7');
     expect(text).toContain(
-      'tundra_engine_tokens_total{engine="metered.sh",kind="exec",direction="output"} 3',
+      'tundra_engine_tokens_total{engine="metered.sh",kind="exec",project="",model="unknown",direction="input"} 7',
     );
-    expect(text).toContain('tundra_engine_cost_usd_total{engine="metered.sh",kind="exec"} 0.25');
+    expect(text).toContain(
+      'tundra_engine_tokens_total{engine="metered.sh",kind="exec",project="",model="unknown",direction="output"} 3',
+    );
+    expect(text).toContain(
+      'tundra_engine_cost_usd_total{engine="metered.sh",kind="exec",project="",model="unknown"} 0.25',
+    );
     expect(text).toContain('tundra_engine_duration_seconds_count{engine="metered.sh",kind="exec"} 1');
     expect(text).not.toContain('secret');
   });

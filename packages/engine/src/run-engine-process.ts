@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { type EngineResult, readResultFile } from './engine-result.js';
 import { LineSplitter } from './line-splitter.js';
-import { signalGroup, trackGroup, untrackGroup } from './process-group.js';
+import { groupPollMs, signalGroup, trackGroup, untrackGroup } from './process-group.js';
+import { describeGroup, type EngineGroup } from './process-identity.js';
+
+/** Plain JavaScript, run by `node` as it is, from `src/` or (copied by the build) from `dist/`. */
+const supervisorPath = join(dirname(fileURLToPath(import.meta.url)), 'supervisor', 'engine-supervisor.mjs');
 
 export const EngineOutcome = {
   Succeeded: 'succeeded',
@@ -40,6 +45,11 @@ export interface EngineProcessOptions {
   /** Keep stdout whole (plan engines answer on stdout), up to `maxStdoutBytes`. */
   captureStdout?: boolean;
   maxStdoutBytes?: number;
+  /**
+   * Called once the engine's process group exists, with what identifies it, so that it can be recorded and found
+   * by another process if this one dies (see `killRecordedGroup`).
+   */
+  onSpawn?: (group: EngineGroup) => void;
 }
 
 export interface EngineProcessResult {
@@ -59,8 +69,6 @@ export interface EngineProcessResult {
 }
 
 const defaults = { killGraceMs: 10_000, tailLines: 50, maxStdoutBytes: 10 * 1024 * 1024 };
-/** How often a group that outlived its leader is checked while it is given its grace period. */
-const reapPollMs = 50;
 
 interface Supervised {
   exitCode: number | null;
@@ -76,6 +84,10 @@ interface Supervised {
  * Runs an engine program to completion as its own process group. On timeout or abort the whole group gets
  * SIGTERM, then SIGKILL after `killGraceMs`; processes the engine left behind when it exited are stopped the same
  * way. Resolves once the engine has exited and its output is read; never rejects for what the engine does.
+ *
+ * The group's leader is a small supervisor (`supervisor/engine-supervisor.mjs`) that runs the engine as its child
+ * and holds a pipe to this process: when this process dies, even by SIGKILL, the pipe closes and the supervisor
+ * stops the group the same way, so an engine never outlives its executor to write into a later attempt's work.
  */
 export async function runEngineProcess(options: EngineProcessOptions): Promise<EngineProcessResult> {
   const started = performance.now();
@@ -157,13 +169,24 @@ async function supervise(
   const [program, ...args] = options.command;
   if (!program) throw new Error('an engine command needs a program');
 
-  const child = spawn(program, args, {
+  const child = spawn(process.execPath, [supervisorPath, String(killGraceMs), program, ...args], {
     cwd: options.cwd,
     env,
     detached: true,
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    // fd 3 is the supervisor's lifeline: it reports a failed start on it, and its end-of-file means we died.
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
   });
   const spawnFailed = new Promise<Error>((resolve) => child.on('error', resolve));
+  // The supervisor started, but the engine may not have: it then reports why on fd 3 and exits 127.
+  let engineSpawnError: Error | null = null;
+  let reported = '';
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+    reported += chunk.toString('utf8');
+    const end = reported.indexOf('\n');
+    if (end !== -1 && engineSpawnError === null) {
+      engineSpawnError = new Error((JSON.parse(reported.slice(0, end)) as { spawnError: string }).spawnError);
+    }
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -212,6 +235,7 @@ async function supervise(
   async function supervised(): Promise<Supervised> {
     const leader = pid as number;
     trackGroup(leader);
+    options.onSpawn?.(describeGroup(leader));
     let stoppedBy: Supervised['stoppedBy'] = null;
     let leaderExited = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -240,7 +264,7 @@ async function supervise(
         exitCode: code,
         signal,
         stoppedBy,
-        spawnError: null,
+        spawnError: engineSpawnError,
         tail,
         stdout: options.captureStdout ? Buffer.concat(stdoutChunks).toString('utf8') : null,
         stdoutOverflow,
@@ -263,7 +287,7 @@ async function reapGroup(pgid: number, killGraceMs: number): Promise<void> {
   signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + killGraceMs;
   while (Date.now() < deadline) {
-    await delay(reapPollMs);
+    await delay(groupPollMs);
     if (!signalGroup(pgid, 0)) return;
   }
   signalGroup(pgid, 'SIGKILL');

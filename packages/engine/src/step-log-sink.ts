@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@tundra/core/server';
 import type { OutputStream } from './run-engine-process.js';
 
 export interface StepLogSinkOptions {
@@ -24,7 +24,7 @@ export interface StepLogSink {
  * Streams an engine's output to a capped Redis stream. Lines are buffered and sent in pipelines (one round trip
  * per batch, not per line); flushes are chained, so entries keep the order the lines were written in.
  */
-export function createStepLogSink(redis: Redis, key: string, options: StepLogSinkOptions): StepLogSink {
+export function createStepLogSink(redis: RedisClient, key: string, options: StepLogSinkOptions): StepLogSink {
   const batchSize = options.batchSize ?? 200;
   const now = options.now ?? (() => new Date());
   const extra = Object.entries(options.fields ?? {}).flat();

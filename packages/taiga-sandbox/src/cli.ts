@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { SeedOptions } from './operations/seed.js';
-import { startTaigaSandbox } from './sandbox.js';
+import type { DemoSeed, SeedOptions } from './operations/seed.js';
+import { startTaigaSandbox, type TaigaSandbox } from './sandbox.js';
 
 const usage = `Usage:
-  taiga-sandbox serve [--port N] [--host H] [--public-url URL] [--token-ttl SECONDS] [--page-size N]
+  taiga-sandbox serve [--port N] [--host H] [--public-url URL] [--token-ttl SECONDS] [--page-size N] [--state-file PATH]
                       [--seed [--webhook-url URL] [--webhook-key KEY] [--project-slug SLUG] [--preset taiga-default|tundra]]
   taiga-sandbox seed --url SANDBOX_URL [--webhook-url URL] [--webhook-key KEY] [--project-slug SLUG] [--preset P]
 
 serve keeps running until SIGTERM or SIGINT. With --seed, and for seed, the demo seed (ids, users, passwords) is
-printed on stdout as one JSON line; logs go to stderr.
+printed on stdout as one JSON line; logs go to stderr. With --state-file, the state is read from PATH at start
+(when it exists) and kept there: a --seed whose state file holds a seed already prints that one (its webhook
+pointed at --webhook-url and --webhook-key) instead of seeding again.
 `;
 
 const options = {
@@ -18,6 +20,7 @@ const options = {
   'public-url': { type: 'string' },
   'token-ttl': { type: 'string' },
   'page-size': { type: 'string' },
+  'state-file': { type: 'string' },
   seed: { type: 'boolean' },
   url: { type: 'string' },
   'webhook-url': { type: 'string' },
@@ -50,6 +53,16 @@ function seedOptions(values: Values): SeedOptions {
   };
 }
 
+/** The demo seed: made now, or the one a state file kept, with its webhook pointed where the options say. */
+async function seedOnce(sandbox: TaigaSandbox, options: SeedOptions): Promise<DemoSeed> {
+  const kept = sandbox.restoredSeed;
+  if (kept === null) return sandbox.seedDemo(options);
+  if (!kept.webhook || options.webhookUrl === undefined) return kept;
+  const webhook = { ...kept.webhook, url: options.webhookUrl, key: options.webhookKey ?? kept.webhook.key };
+  sandbox.retargetWebhook(webhook.id, webhook.url, webhook.key);
+  return { ...kept, webhook };
+}
+
 async function serve(values: Values): Promise<void> {
   const logger = pino({ name: 'taiga-sandbox', level: 'info' }, pino.destination(2));
   const sandbox = await startTaigaSandbox({
@@ -58,9 +71,10 @@ async function serve(values: Values): Promise<void> {
     publicUrl: values['public-url'],
     tokenTtlSeconds: numberOption(values, 'token-ttl'),
     defaultPageSize: numberOption(values, 'page-size'),
+    stateFile: values['state-file'],
     logger,
   });
-  if (values.seed) process.stdout.write(`${JSON.stringify(await sandbox.seedDemo(seedOptions(values)))}\n`);
+  if (values.seed) process.stdout.write(`${JSON.stringify(await seedOnce(sandbox, seedOptions(values)))}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

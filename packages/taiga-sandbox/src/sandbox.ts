@@ -3,14 +3,24 @@ import { NonRetryableError } from '@tundra/core';
 import { type Logger, pino } from 'pino';
 import { createSandboxApp } from './app.js';
 import { type Fault, FaultInjector } from './http/faults.js';
+import type { SandboxLatency } from './http/latency.js';
 import type { SandboxCore } from './operations/core.js';
 import { serializeContext } from './operations/core.js';
 import type { Outcome } from './operations/failures.js';
 import { createItem, deleteItem, patchItem } from './operations/items.js';
-import { type DemoSeed, type SeedOptions, seedDemo } from './operations/seed.js';
+import {
+  addSandboxMember,
+  addSandboxUser,
+  type NewSandboxMember,
+  type NewSandboxUser,
+  type SandboxMember,
+} from './operations/members.js';
+import { type DemoSeed, type SeededUser, type SeedOptions, seedDemo } from './operations/seed.js';
+import { type HistorySeed, type HistorySeedOptions, seedHistory } from './operations/seed-history.js';
 import { serializeIssueDetail } from './serializers/issue.js';
 import { serializeTaskDetail } from './serializers/task.js';
 import { serializeUserStoryDetail } from './serializers/userstory.js';
+import { StateFile } from './state/state-file.js';
 import { SandboxStore } from './state/store.js';
 import { TokenRegistry } from './state/tokens.js';
 import type { ItemKind, ItemRecord, UserRecord } from './state/types.js';
@@ -29,6 +39,13 @@ export interface TaigaSandboxOptions {
   publicUrl?: string;
   /** Where the sandbox logs; silent by default. */
   logger?: Logger;
+  /**
+   * A file to keep the state in: read at start when it exists, written after every change (at most every 100 ms)
+   * and at stop. Without one, everything is in memory and gone at stop.
+   */
+  stateFile?: string;
+  /** How long API requests take (`realTaigaLatency` stands in for taiga-back 6.10.0); none by default. */
+  latency?: SandboxLatency;
 }
 
 /** A request the sandbox refused, made through `actAs`: Taiga's status and body. */
@@ -60,6 +77,12 @@ export interface TaigaSandbox {
   /** `http://127.0.0.1:PORT`; the API is under `${url}/api/v1`. */
   url: string;
   seedDemo(options?: SeedOptions): Promise<DemoSeed>;
+  /** A project with 90 days of realistic history from a fixed seed (stories, tasks, issues moving through statuses). */
+  seedHistory(options?: HistorySeedOptions): Promise<HistorySeed>;
+  /** The demo seed of a state file read at start (with its webhook as it is now), or null. */
+  readonly restoredSeed: DemoSeed | null;
+  /** Points a webhook at another URL and key (the receiver moved). */
+  retargetWebhook(id: number, url: string, key: string): void;
   /** Every access token issued so far stops working (refresh tokens keep working). */
   expireTokens(): void;
   /** The next `count` matching API requests answer `status` with a Taiga-like body. */
@@ -67,6 +90,10 @@ export interface TaigaSandbox {
   actAs(username: string): TaigaSandboxActor;
   /** Every webhook POST made so far, oldest first. */
   webhookDeliveries(): readonly DeliveryRecord[];
+  /** Registers a user (throws when the username is taken). */
+  addUser(spec: NewSandboxUser): SeededUser;
+  /** Makes a user a member of a project with a role (by slug), or changes its role and admin flag. */
+  addMember(spec: NewSandboxMember): SandboxMember;
   stop(): Promise<void>;
 }
 
@@ -75,19 +102,23 @@ function unwrap<T>(outcome: Outcome<T>): T {
   return outcome.value;
 }
 
-function actorApi(core: SandboxCore, user: UserRecord): TaigaSandboxActor {
+function actorApi(core: SandboxCore, user: UserRecord, changed: () => void): TaigaSandboxActor {
   const detail = (item: ItemRecord): Body => {
     const ctx = serializeContext(core, user.id);
     if (item.kind === 'task') return serializeTaskDetail(ctx, item);
     if (item.kind === 'userstory') return serializeUserStoryDetail(ctx, item);
     return serializeIssueDetail(ctx, item);
   };
+  const after = <T>(outcome: Outcome<T>): T => {
+    changed();
+    return unwrap(outcome);
+  };
   const create = async (kind: ItemKind, body: Body) =>
-    detail(unwrap(await createItem(core, user, kind, body)));
+    detail(after(await createItem(core, user, kind, body)));
   const patch = async (kind: ItemKind, id: number, body: Body) =>
-    detail(unwrap(await patchItem(core, user, kind, id, body)).item);
+    detail(after(await patchItem(core, user, kind, id, body)).item);
   const remove = async (kind: ItemKind, id: number) => {
-    unwrap(await deleteItem(core, user, kind, id));
+    after(await deleteItem(core, user, kind, id));
   };
   return {
     createTask: (body) => create('task', body),
@@ -118,16 +149,56 @@ export async function startTaigaSandbox(options: TaigaSandboxOptions = {}): Prom
     logger,
     now: () => new Date(),
   };
+  let seed: DemoSeed | null = null;
+  const stateFile = options.stateFile
+    ? new StateFile(options.stateFile, () => ({
+        version: 1,
+        store: store.snapshot(),
+        tokens: core.tokens.snapshot(),
+        seed,
+      }))
+    : null;
+  const saved = stateFile?.load() ?? null;
+  if (saved) {
+    store.restore(saved.store);
+    core.tokens.restore(saved.tokens);
+    seed = saved.seed;
+    logger.info({ stateFile: options.stateFile }, 'Taiga sandbox state restored');
+  }
+  const restoredSeed = seed;
+  const changed = () => stateFile?.changed();
   const control = {
-    seedDemo: (seedOptions?: SeedOptions) => seedDemo(core, seedOptions),
+    seedDemo: async (seedOptions?: SeedOptions) => {
+      const made = await seedDemo(core, seedOptions);
+      seed ??= made;
+      changed();
+      return made;
+    },
+    seedHistory: async (historyOptions?: HistorySeedOptions) => {
+      const made = await seedHistory(core, historyOptions);
+      changed();
+      return made;
+    },
     expireTokens: () => core.tokens.expireAccessTokens(),
     injectFaults: (fault: Fault) => faults.inject(fault),
     webhookDeliveries: () => core.dispatcher.deliveries(),
+    addUser: (spec: NewSandboxUser) => {
+      const user = addSandboxUser(core, spec);
+      changed();
+      return user;
+    },
+    addMember: (spec: NewSandboxMember) => {
+      const member = addSandboxMember(core, spec);
+      changed();
+      return member;
+    },
   };
   const app = createSandboxApp({
     core,
     faults,
     control,
+    changed,
+    ...(options.latency ? { latency: options.latency } : {}),
     pagination: { defaultPageSize: options.defaultPageSize ?? 30, publicUrl: options.publicUrl },
   });
   const server = app.listen(options.port ?? 0, host);
@@ -142,15 +213,25 @@ export async function startTaigaSandbox(options: TaigaSandboxOptions = {}): Prom
   return {
     url: base.url,
     ...control,
+    restoredSeed,
+    retargetWebhook(id, url, key) {
+      const webhook = store.webhooks.get(id);
+      if (!webhook) throw new Error(`the sandbox has no webhook ${id}`);
+      store.webhooks.set(id, { ...webhook, url, key });
+      if (seed?.webhook?.id === id) seed = { ...seed, webhook: { id, url, key } };
+      changed();
+    },
     actAs(username) {
       const user = store.userByUsername(username);
       if (!user) throw new Error(`the sandbox has no user ${username}`);
-      return actorApi(core, user);
+      return actorApi(core, user, changed);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      stateFile?.flush();
+    },
   };
 }

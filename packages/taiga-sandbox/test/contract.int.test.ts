@@ -76,6 +76,15 @@ describe('the REST API against the captures', () => {
     expectSameResponse('api_users_me_ok', await call(`${harness.api}/users/me`, { headers: bot }));
   });
 
+  it('answers a wrong password with 401 invalid_credentials', async () => {
+    const response = await call(`${harness.api}/auth`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: { type: 'normal', username: 'taiga-bot', password: 'not-the-password' },
+    });
+    expectSameResponse('api_auth_login_401_invalid_credentials', response, { exactBody: true });
+  });
+
   it('answers an unknown token with 401 token_not_valid', async () => {
     const response = await call(`${harness.api}/users/me`, {
       headers: { Authorization: 'Bearer not-a-token' },
@@ -120,6 +129,11 @@ describe('the REST API against the captures', () => {
       headers: bot,
     });
     expectSameResponse('api_pagination_tasks_page1_of2', page);
+    expectSameResponse(
+      'api_pagination_tasks_page_past_end_404',
+      await call(`${harness.api}/tasks?project=${seed.project.id}&page_size=1&page=4`, { headers: bot }),
+      { exactBody: true },
+    );
     expect(page.headers.get('x-pagination-next')).toBe(
       `${harness.sandbox.url}/api/v1/tasks?project=${seed.project.id}&page_size=1&page=2`,
     );

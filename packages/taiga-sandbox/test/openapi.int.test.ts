@@ -93,9 +93,13 @@ describe('the sandbox against packages/taiga/openapi/taiga.yaml', () => {
       headers: json,
       body: { type: 'normal', username: 'taiga-bot', password: 'bot12345' },
     });
-    await check(400, '/auth', 'post', '/auth', {
+    await check(401, '/auth', 'post', '/auth', {
       headers: json,
       body: { type: 'normal', username: 'taiga-bot', password: 'x' },
+    });
+    await check(400, '/auth', 'post', '/auth', {
+      headers: json,
+      body: { type: 'normal', username: 'taiga-bot' },
     });
     await check(200, '/auth/refresh', 'post', '/auth/refresh', {
       headers: json,
@@ -172,6 +176,42 @@ describe('the sandbox against packages/taiga/openapi/taiga.yaml', () => {
       body: { subject: 'A bad bug', version: 1 },
     });
 
+    const project = seed.project.id;
+    await check(200, '/issues', 'get', `/issues?project=${project}&modified_date__gte=2020-01-01T00:00:00Z`, {
+      headers: bot,
+    });
+    await check(200, '/issue-statuses', 'get', `/issue-statuses?project=${project}`, { headers: bot });
+    await check(200, '/issue-types', 'get', `/issue-types?project=${project}`, { headers: bot });
+    await check(200, '/priorities', 'get', `/priorities?project=${project}`, { headers: bot });
+    await check(200, '/severities', 'get', `/severities?project=${project}`, { headers: bot });
+    await check(200, '/history/issue/{id}', 'get', `/history/issue/${issue.id}`, { headers: bot });
+    await check(404, '/history/issue/{id}', 'get', '/history/issue/9999', { headers: bot });
+    const page = await check(201, '/wiki', 'post', '/wiki', {
+      headers: bot,
+      body: { project, slug: 'tundra-report', content: '# Report' },
+    });
+    await check(400, '/wiki', 'post', '/wiki', { headers: bot, body: { project, slug: 'tundra-report' } });
+    await check(200, '/wiki', 'get', `/wiki?project=${project}&slug=tundra-report`, { headers: bot });
+    await check(200, '/wiki/by_slug', 'get', `/wiki/by_slug?project=${project}&slug=tundra-report`, {
+      headers: bot,
+    });
+    await check(404, '/wiki/by_slug', 'get', `/wiki/by_slug?project=${project}&slug=nope`, { headers: bot });
+    const pageId = (page.body as { id: number }).id;
+    await check(200, '/wiki/{id}', 'get', `/wiki/${pageId}`, { headers: bot });
+    await check(200, '/wiki/{id}', 'patch', `/wiki/${pageId}`, {
+      headers: bot,
+      body: { content: '# Report, again', version: 1 },
+    });
+    await check(400, '/wiki/{id}', 'patch', `/wiki/${pageId}`, {
+      headers: bot,
+      body: { content: 'stale', version: 1 },
+    });
+    await check(201, '/wiki-links', 'post', '/wiki-links', {
+      headers: bot,
+      body: { project, title: 'Tundra report' },
+    });
+    await check(200, '/wiki-links', 'get', `/wiki-links?project=${project}`, { headers: bot });
+
     const history = await check(200, '/history/task/{id}', 'get', `/history/task/${taskId}`, {
       headers: bot,
     });
@@ -188,7 +228,55 @@ describe('the sandbox against packages/taiga/openapi/taiga.yaml', () => {
       },
     );
 
+    await check(
+      200,
+      '/history/{type}/{id}/delete_comment',
+      'post',
+      `/history/task/${taskId}/delete_comment?id=${comment?.id}`,
+      { headers: bot },
+    );
+    await check(
+      400,
+      '/history/{type}/{id}/delete_comment',
+      'post',
+      `/history/task/${taskId}/delete_comment?id=${comment?.id}`,
+      { headers: bot },
+    );
+    await check(200, '/history/task/{id}', 'get', `/history/task/${taskId}?type=comment`, { headers: bot });
+
+    const memberships = await check(200, '/memberships', 'get', `/memberships?project=${project}`, {
+      headers: bot,
+    });
+    await check(200, '/memberships', 'get', `/memberships?project=${project}`, { headers: admin });
+    const membershipId = (memberships.body as { id: number }[])[0]!.id;
+    await check(200, '/memberships/{id}', 'get', `/memberships/${membershipId}`, { headers: bot });
+    await check(404, '/memberships/{id}', 'get', '/memberships/9999', { headers: bot });
+    await check(401, '/memberships/{id}', 'get', `/memberships/${membershipId}`);
+    const roles = await check(200, '/roles', 'get', `/roles?project=${project}`, { headers: bot });
+    await check(200, '/roles/{id}', 'get', `/roles/${(roles.body as { id: number }[])[0]!.id}`, {
+      headers: bot,
+    });
+    await check(404, '/roles/{id}', 'get', '/roles/9999', { headers: bot });
+
     await check(200, '/webhooks', 'get', `/webhooks?project=${seed.project.id}`, { headers: admin });
+    await check(200, '/webhooks/{id}', 'get', `/webhooks/${seed.webhook!.id}`, { headers: admin });
+    await check(403, '/webhooks/{id}', 'get', `/webhooks/${seed.webhook!.id}`, { headers: bot });
+    await check(200, '/webhooks/{id}', 'patch', `/webhooks/${seed.webhook!.id}`, {
+      headers: admin,
+      body: { name: 'Tundra (renamed)' },
+    });
+    await check(400, '/webhooks/{id}', 'patch', `/webhooks/${seed.webhook!.id}`, {
+      headers: admin,
+      body: { url: 'not a url' },
+    });
+    await check(403, '/webhooks/{id}', 'patch', `/webhooks/${seed.webhook!.id}`, {
+      headers: bot,
+      body: { name: 'mine now' },
+    });
+    await check(403, '/webhooks', 'post', '/webhooks', {
+      headers: bot,
+      body: { project: seed.project.id, name: 'bot hook', url: receiver.url, key: 'k' },
+    });
     const webhook = await check(201, '/webhooks', 'post', '/webhooks', {
       headers: admin,
       body: { project: seed.project.id, name: 'second', url: receiver.url, key: 'another' },

@@ -87,7 +87,16 @@ describe('pagination', () => {
 
     const past = await call(`${base}&page=3`, { headers: bot });
     expect(past.status).toBe(404);
-    expect(past.body).toEqual({ _error_message: 'Invalid page (3): That page contains no results' });
+    expect(past.body).toEqual({ _error_message: "Page is not 'last', nor can it be converted to an int." });
+    for (const page of ['0', '-1', 'two', '1.5']) {
+      const refused = await call(`${base}&page=${page}`, { headers: bot });
+      expect([refused.status, refused.body], page).toEqual([
+        404,
+        { _error_message: "Page is not 'last', nor can it be converted to an int." },
+      ]);
+    }
+    const last = await call(`${base}&page=last`, { headers: bot });
+    expect([last.status, last.headers.get('x-pagination-current')]).toEqual([200, '2']);
 
     const all = await call(base, { headers: { ...bot, 'x-disable-pagination': 'True' } });
     expect((all.body as unknown[]).length).toBe(3);
@@ -149,7 +158,17 @@ describe('authentication', () => {
       headers: { 'Content-Type': 'application/json' },
       body: { type: 'normal', username: 'taiga-bot', password: 'wrong' },
     });
-    expect(login.status).toBe(400);
+    expect(login.status).toBe(401);
+    expect(login.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    const unknownType = await call(`${api}/auth`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: { type: 'github', username: 'taiga-bot', password: 'bot12345' },
+    });
+    expect([unknownType.status, unknownType.body]).toEqual([
+      400,
+      { _error_message: 'invalid login type', _error_type: 'taiga.base.exceptions.BadRequest' },
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createTaigaSession, type TaigaTokens } from './auth-session.js';
-import { TaigaAuthError, TaigaUnavailableError } from './errors.js';
+import { TaigaAuthError, TaigaCredentialsError, TaigaUnavailableError } from './errors.js';
 
 const site = { endpoint: '/auth/refresh', method: 'POST' };
 
@@ -70,6 +70,34 @@ describe('createTaigaSession', () => {
     await session.renew(await session.accessToken());
     expect(await session.accessToken()).toBe('access-2');
     expect(auth.calls).toEqual(['login', 'refresh:refresh-1', 'login']);
+  });
+
+  it('answers a refused login from memory for a while, then asks Taiga again', async () => {
+    let clock = 0;
+    let attempts = 0;
+    const refusal = new TaigaCredentialsError(
+      { endpoint: '/auth', method: 'POST' },
+      'bot',
+      'No active account',
+    );
+    const session = createTaigaSession({
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+      refusedLoginTtlMs: 60_000,
+      login: async () => {
+        attempts += 1;
+        if (attempts === 1) throw refusal;
+        return { accessToken: 'access', refreshToken: 'refresh' };
+      },
+      refresh: async () => ({ accessToken: 'unused', refreshToken: 'unused' }),
+    });
+    await expect(session.accessToken()).rejects.toBe(refusal);
+    clock = 59_999;
+    await expect(session.accessToken()).rejects.toBe(refusal);
+    expect(attempts).toBe(1);
+    clock = 60_000;
+    await expect(session.accessToken()).resolves.toBe('access');
+    expect(attempts).toBe(2);
   });
 
   it('lets an outage during refresh surface instead of logging in', async () => {

@@ -72,6 +72,25 @@ export class TaigaAuthError extends NonRetryableError {
 }
 
 /**
+ * Taiga refused the bot's username and password at login (`401 invalid_credentials`; older Taigas answer 400). No
+ * retry can fix it: the client does not ask again for `retryAfterMs` (repeated failed logins count towards Taiga's
+ * `login-fail` throttle), and says which user and what Taiga answered.
+ */
+export class TaigaCredentialsError extends NonRetryableError {
+  readonly code = 'TAIGA_CREDENTIALS';
+  constructor(
+    readonly site: TaigaCallSite,
+    readonly username: string,
+    readonly taigaMessage: string,
+  ) {
+    super(
+      `Taiga refused the bot user '${username}' at login (${taigaMessage}); check TUNDRA_TAIGA_USERNAME and ` +
+        'TUNDRA_TAIGA_PASSWORD, and that the user is active',
+    );
+  }
+}
+
+/**
  * Taiga stayed unreachable, slow, throttling or failing (5xx) for the whole retry budget. Retryable.
  * `mayHaveBeenApplied` is true when a write may have reached Taiga before it failed (a timeout or a 5xx on a
  * POST/PATCH): repeating such a write may repeat its effect (a comment, a created task).
@@ -108,5 +127,6 @@ export type TaigaError =
   | TaigaValidationError
   | TaigaConflictError
   | TaigaAuthError
+  | TaigaCredentialsError
   | TaigaUnavailableError
   | TaigaUnexpectedResponseError;

@@ -12,7 +12,7 @@ export interface PatchOutcome<T> {
 }
 
 export interface OptimisticPatchDeps<T, B> {
-  readonly resource: 'task' | 'userstory' | 'issue';
+  readonly resource: 'task' | 'userstory' | 'issue' | 'wiki';
   readonly site: TaigaCallSite;
   readonly conflictRetries: number;
   readonly metrics: TaigaMetrics;

@@ -1,19 +1,22 @@
+import type { TaigaItemKey, TaigaItemPort, TaigaItemSnapshot } from '@tundra/core';
 import createClient, { type Middleware } from 'openapi-fetch';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createTaigaSession } from './auth-session.js';
 import type { RetryPolicy } from './backoff.js';
+import type { CallHelpers, TaigaPage } from './call-helpers.js';
 import { type CallSpec, createCallRunner, type RetryMode, type SendInit, type Sent } from './call-runner.js';
-import { TaigaAuthError, TaigaValidationError } from './errors.js';
+import { conversationCalls, type TaigaConversationCalls } from './conversation-calls.js';
+import { TaigaAuthError, TaigaCredentialsError, TaigaNotFoundError, TaigaValidationError } from './errors.js';
 import type { paths } from './generated/schema.js';
 import { createTaigaMetrics, metricsMiddleware } from './metrics.js';
 import { type PatchOutcome, patchWithVersion } from './optimistic-patch.js';
-import { type PageInfo, pageLinkQuery, parsePageInfo } from './pagination.js';
+import { pageLinkQuery, parsePageInfo } from './pagination.js';
+import { reportCalls, type TaigaReportCalls } from './report-calls.js';
+import { StaleVersionError } from './stale-version-error.js';
 import type {
   IssueChange,
   PaginationMode,
-  TaigaHistoryEntry,
-  TaigaHistoryObjectType,
   TaigaIssue,
   TaigaProject,
   TaigaTask,
@@ -23,16 +26,14 @@ import type {
   TaigaUserStory,
   TaigaUserStoryStatus,
   TaigaUserStorySummary,
-  TaigaWebhook,
-  TaigaWebhookLog,
   TaskChange,
   TaskCreateBody,
   TaskFilters,
   UserStoryChange,
   UserStoryCreateBody,
   UserStoryFilters,
-  WebhookCreateBody,
 } from './types.js';
+import { type TaigaWebhookCalls, webhookCalls } from './webhook-calls.js';
 
 export interface TaigaClientOptions {
   /** Taiga's address without `/api/v1`, e.g. `https://taiga.example.com` (TUNDRA_TAIGA_URL). */
@@ -56,14 +57,15 @@ export interface TaigaClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** One page of a list and what its headers say about the others. */
-export interface TaigaPage<T> {
-  readonly items: T[];
-  readonly page: PageInfo;
-}
-
-/** Tundra's typed client for the part of Taiga's REST API described in `openapi/taiga.yaml`. */
-export interface TaigaClient {
+/**
+ * Tundra's typed client for the part of Taiga's REST API described in `openapi/taiga.yaml`. As a `TaigaItemPort`
+ * it reads and writes stories and tasks alike for the write-back: one PATCH with status, blocked flag and comment.
+ */
+export interface TaigaClient
+  extends TaigaReportCalls,
+    TaigaConversationCalls,
+    TaigaWebhookCalls,
+    TaigaItemPort {
   me(): Promise<TaigaUser>;
   getProject(id: number): Promise<TaigaProject>;
   getProjectBySlug(slug: string): Promise<TaigaProject>;
@@ -95,22 +97,14 @@ export interface TaigaClient {
     change: (current: TaigaIssue) => IssueChange | null,
   ): Promise<PatchOutcome<TaigaIssue>>;
   commentOnIssue(id: number, comment: string): Promise<TaigaIssue>;
-
-  taskHistory(id: number): Promise<TaigaHistoryEntry[]>;
-  userStoryHistory(id: number): Promise<TaigaHistoryEntry[]>;
-  editComment(
-    type: TaigaHistoryObjectType,
-    objectId: number,
-    historyEntryId: string,
-    comment: string,
-  ): Promise<void>;
-
-  listWebhooks(projectId?: number): Promise<TaigaWebhook[]>;
-  createWebhook(body: WebhookCreateBody): Promise<TaigaWebhook>;
-  testWebhook(id: number): Promise<TaigaWebhookLog>;
-  listWebhookLogs(webhookId: number): Promise<TaigaWebhookLog[]>;
-  resendWebhookLog(id: number): Promise<TaigaWebhookLog>;
 }
+
+const snapshotOf = (item: TaigaItemSnapshot): TaigaItemSnapshot => ({
+  version: item.version,
+  status: item.status,
+  is_blocked: item.is_blocked,
+  blocked_note: item.blocked_note,
+});
 
 // A runaway `next` chain (a proxy rewriting links in a loop) must end.
 const maxPages = 1000;
@@ -163,8 +157,21 @@ export function createTaigaClient(options: TaigaClientOptions): TaigaClient {
             ...init,
           }),
       ).catch((error: unknown) => {
-        // Taiga answers bad credentials with 400 or 401 depending on the version: both mean the same here.
-        throw error instanceof TaigaValidationError ? new TaigaAuthError(error.site, error.message) : error;
+        // taiga-back 6 answers bad credentials with 401 `invalid_credentials`, older Taigas with 400: the same here.
+        if (error instanceof TaigaAuthError) {
+          throw new TaigaCredentialsError(error.site, options.username, error.taigaMessage);
+        }
+        if (error instanceof TaigaValidationError) {
+          const { _error_message: message, _error_type: _, ...fields } = error.fieldErrors;
+          const detail =
+            message?.join(' ') ??
+            (Object.entries(fields)
+              .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
+              .join('; ') ||
+              'no detail');
+          throw new TaigaCredentialsError(error.site, options.username, detail);
+        }
+        throw error;
       });
       logger.info({ username: data.username }, 'Logged in to Taiga');
       return { accessToken: data.auth_token, refreshToken: data.refresh };
@@ -215,8 +222,14 @@ export function createTaigaClient(options: TaigaClientOptions): TaigaClient {
     throw new Error(`Taiga GET ${endpoint}: more than ${maxPages} pages; refusing to follow further`);
   };
 
+  const getOrNull = <D>(endpoint: string, send: (init: SendInit) => Promise<Sent<D>>): Promise<D | null> =>
+    get(endpoint, send).catch((error: unknown) => {
+      if (error instanceof TaigaNotFoundError) return null;
+      throw error;
+    });
+
   const patchVia = <T extends { version: number }, B extends object>(
-    resource: 'task' | 'userstory' | 'issue',
+    resource: 'task' | 'userstory' | 'issue' | 'wiki',
     endpoint: string,
     read: () => Promise<T>,
     write: (body: B & { version: number }, init: SendInit) => Promise<Sent<T>>,
@@ -242,7 +255,20 @@ export function createTaigaClient(options: TaigaClientOptions): TaigaClient {
     async (id: number, text: string) =>
       (await patch(id, () => ({ comment: text }))).item;
 
+  const getPage = async <T>(endpoint: string, send: (init: SendInit) => Promise<Sent<T[]>>) => {
+    const { data, response } = await run<T[]>(
+      { endpoint, method: 'GET', retry: 'idempotent', auth: session },
+      send,
+    );
+    return { items: data, page: parsePageInfo(response.headers) };
+  };
+  const helpers: CallHelpers = { api, call, get, listAll, getPage, getOrNull, patchVia };
+  const helpersFor = <C>(calls: (helpers: CallHelpers) => C): C => calls(helpers);
+
   const client: TaigaClient = {
+    ...helpersFor(reportCalls),
+    ...helpersFor(conversationCalls),
+    ...helpersFor(webhookCalls),
     me: () => get('/users/me', (init) => api.GET('/users/me', { ...init })),
     getProject: (id) =>
       get('/projects/{id}', (init) => api.GET('/projects/{id}', { params: { path: { id } }, ...init })),
@@ -263,19 +289,13 @@ export function createTaigaClient(options: TaigaClientOptions): TaigaClient {
       listAll('/tasks', mode, (query, init) =>
         api.GET('/tasks', { params: { query: (query ?? filters) as TaskFilters }, ...init }),
       ),
-    listTasksPage: async (filters, page, pageSize) => {
-      const { data, response } = await run(
-        { endpoint: '/tasks', method: 'GET', retry: 'idempotent', auth: session },
-        (init) =>
-          api.GET('/tasks', {
-            params: {
-              query: { ...filters, page, ...(pageSize === undefined ? {} : { page_size: pageSize }) },
-            },
-            ...init,
-          }),
-      );
-      return { items: data, page: parsePageInfo(response.headers) };
-    },
+    listTasksPage: (filters, page, pageSize) =>
+      getPage('/tasks', (init) =>
+        api.GET('/tasks', {
+          params: { query: { ...filters, page, ...(pageSize === undefined ? {} : { page_size: pageSize }) } },
+          ...init,
+        }),
+      ),
     getTask: (id) =>
       get('/tasks/{id}', (init) => api.GET('/tasks/{id}', { params: { path: { id } }, ...init })),
     getTaskByRef: (project, ref) =>
@@ -327,43 +347,41 @@ export function createTaigaClient(options: TaigaClientOptions): TaigaClient {
       ),
     commentOnIssue: comment((id, change) => client.patchIssue(id, change)),
 
-    taskHistory: (id) =>
-      listAll('/history/task/{id}', 'disable', (_, init) =>
-        api.GET('/history/task/{id}', { params: { path: { id } }, ...init }),
-      ),
-    userStoryHistory: (id) =>
-      listAll('/history/userstory/{id}', 'disable', (_, init) =>
-        api.GET('/history/userstory/{id}', { params: { path: { id } }, ...init }),
-      ),
-    editComment: async (type, objectId, historyEntryId, text) => {
-      await call('/history/{type}/{id}/edit_comment', 'POST', 'idempotent', (init) =>
-        api.POST('/history/{type}/{id}/edit_comment', {
-          params: { path: { type, id: objectId }, query: { id: historyEntryId } },
-          body: { comment: text },
-          parseAs: 'text',
-          ...init,
-        }),
-      );
+    readItem: async (item) => snapshotOf(await items[item.type].read(item.id)),
+    async writeItem(item, body) {
+      const { endpoint } = items[item.type];
+      try {
+        const answer = await call<TaigaItemSnapshot>(
+          endpoint,
+          'PATCH',
+          // A comment must not be posted twice, so a PATCH carrying one is retried only when surely unsent.
+          body.comment === undefined ? 'idempotent' : 'unsafe',
+          (init) =>
+            api.PATCH(endpoint as '/tasks/{id}', {
+              params: { path: { id: item.id } },
+              body,
+              ...init,
+            }) as Promise<Sent<TaigaItemSnapshot>>,
+        );
+        return snapshotOf(answer);
+      } catch (error) {
+        if (!(error instanceof StaleVersionError)) throw error;
+        metrics.versionConflicts.inc({ resource: item.type });
+        return 'stale_version';
+      }
     },
-
-    listWebhooks: (project) =>
-      listAll('/webhooks', 'disable', (_, init) =>
-        api.GET('/webhooks', { params: { query: project === undefined ? {} : { project } }, ...init }),
+    itemComments: async (item) =>
+      (await items[item.type].history(item.id)).flatMap((entry) =>
+        typeof entry.comment === 'string' && entry.comment !== '' ? [entry.comment] : [],
       ),
-    createWebhook: (body) =>
-      call('/webhooks', 'POST', 'unsafe', (init) => api.POST('/webhooks', { body, ...init })),
-    testWebhook: (id) =>
-      call('/webhooks/{id}/test', 'POST', 'unsafe', (init) =>
-        api.POST('/webhooks/{id}/test', { params: { path: { id } }, ...init }),
-      ),
-    listWebhookLogs: (webhook) =>
-      listAll('/webhooklogs', 'disable', (_, init) =>
-        api.GET('/webhooklogs', { params: { query: { webhook } }, ...init }),
-      ),
-    resendWebhookLog: (id) =>
-      call('/webhooklogs/{id}/resend', 'POST', 'unsafe', (init) =>
-        api.POST('/webhooklogs/{id}/resend', { params: { path: { id } }, ...init }),
-      ),
+  };
+  // The one place that tells stories and tasks apart for the write-back.
+  const items: Record<
+    TaigaItemKey['type'],
+    { endpoint: string; read(id: number): Promise<TaigaItemSnapshot>; history: TaigaClient['taskHistory'] }
+  > = {
+    task: { endpoint: '/tasks/{id}', read: client.getTask, history: client.taskHistory },
+    userstory: { endpoint: '/userstories/{id}', read: client.getUserStory, history: client.userStoryHistory },
   };
   return client;
 }

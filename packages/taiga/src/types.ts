@@ -13,6 +13,15 @@ export type TaigaTask = Schemas['TaskDetail'];
 export type TaigaUserStorySummary = Schemas['UserStory'];
 export type TaigaUserStory = Schemas['UserStoryDetail'];
 export type TaigaIssue = Schemas['IssueDetail'];
+/** An issue as `GET /issues` lists it. */
+export type TaigaIssueSummary = Schemas['Issue'];
+export type TaigaIssueStatus = Schemas['IssueStatus'];
+/** An issue type, priority or severity. */
+export type TaigaIssueValue = Schemas['IssueValue'];
+export type TaigaWikiPage = Schemas['WikiPage'];
+export type TaigaWikiLink = Schemas['WikiLink'];
+export type WikiPageCreateBody = Schemas['WikiPageCreate'];
+export type WikiLinkCreateBody = Schemas['WikiLinkCreate'];
 export type TaigaHistoryEntry = Schemas['HistoryEntry'];
 export type TaigaHistoryObjectType = Schemas['HistoryObjectType'];
 export type TaigaWebhook = Schemas['Webhook'];
@@ -21,6 +30,9 @@ export type TaigaWebhookLog = Schemas['WebhookLog'];
 export type TaskCreateBody = Schemas['TaskCreate'];
 export type UserStoryCreateBody = Schemas['UserStoryCreate'];
 export type WebhookCreateBody = Schemas['WebhookCreate'];
+export type WebhookPatchBody = Schemas['WebhookPatch'];
+export type TaigaMembership = Schemas['Membership'];
+export type TaigaRole = Schemas['Role'];
 /** The fields a task PATCH may change; the client adds `version`. */
 export type TaskChange = Omit<Schemas['TaskPatch'], 'version'>;
 export type UserStoryChange = Omit<Schemas['UserStoryPatch'], 'version'>;
@@ -31,6 +43,7 @@ type ListQuery<P extends keyof paths> = paths[P] extends { get: { parameters: { 
   : never;
 export type TaskFilters = ListQuery<'/tasks'>;
 export type UserStoryFilters = ListQuery<'/userstories'>;
+export type IssueFilters = ListQuery<'/issues'>;
 
 /**
  * How a list call gets everything: `follow` walks the `x-pagination-next` links page by page (bounded memory per

@@ -2,7 +2,12 @@ import { desiredTaskState, resolveStatusMapping, StatusMappingError, statusPatch
 import { startTaigaSandbox } from '@tundra/taiga-sandbox';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTaigaClient, type TaigaClientOptions, verifyProjectMapping } from '../src/index.js';
+import {
+  createTaigaClient,
+  type TaigaClientOptions,
+  TaigaCredentialsError,
+  verifyProjectMapping,
+} from '../src/index.js';
 
 type Sandbox = Awaited<ReturnType<typeof startTaigaSandbox>>;
 
@@ -52,6 +57,19 @@ describe('the client against the Taiga sandbox', () => {
     expect(
       await metric('tundra_taiga_requests_total', { endpoint: '/auth/refresh', outcome: 'success' }),
     ).toBe(1);
+  });
+
+  it('reports a wrong bot password as refused credentials', async () => {
+    const { client, metric } = await setup(undefined, { password: 'not-the-password' });
+    const error = await client.me().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaigaCredentialsError);
+    expect(error).toMatchObject({
+      username: 'taiga-bot',
+      taigaMessage: 'No active account found with the given credentials',
+    });
+    expect(await metric('tundra_taiga_requests_total', { endpoint: '/auth', outcome: 'unauthorized' })).toBe(
+      1,
+    );
   });
 
   it('resolves a version conflict with a person’s edit by re-reading', async () => {

@@ -7,6 +7,7 @@ import {
   TaigaAuthError,
   type TaigaClientOptions,
   TaigaConflictError,
+  TaigaCredentialsError,
   TaigaNotFoundError,
   TaigaUnavailableError,
   TaigaValidationError,
@@ -188,16 +189,40 @@ describe('the client against replayed captures', () => {
     expect(server.requests('GET', '/users/me')).toHaveLength(2);
   });
 
-  it('reports refused credentials as TaigaAuthError', async () => {
-    const refused = { status: 400, body: { _error_message: 'Username or password does not matches user.' } };
-    const { server, client } = await setup({
-      'POST /auth': [refused],
+  it('reports refused credentials once, naming the user and Taiga’s words, and does not retry them', async () => {
+    const { server, client, delays } = await setup({
+      'POST /auth': [replyFrom('api_auth_login_401_invalid_credentials')],
       'GET /users/me': [replyFrom('api_users_me_ok')],
     });
     const error = await client.me().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaigaAuthError);
-    expect((error as Error).message).toContain('Username or password does not matches user.');
+    expect(error).toBeInstanceOf(TaigaCredentialsError);
+    expect(error).toMatchObject({
+      code: 'TAIGA_CREDENTIALS',
+      retryable: false,
+      username: 'taiga-bot',
+      taigaMessage: 'No active account found with the given credentials',
+    });
+    expect((error as Error).message).toContain("bot user 'taiga-bot'");
+    expect((error as Error).message).toContain('TUNDRA_TAIGA_PASSWORD');
+    // Later calls get the same answer without asking Taiga again: failed logins count towards its throttle.
+    await expect(client.getTask(1)).rejects.toBe(error);
+    expect(server.requests('POST', '/auth')).toHaveLength(1);
     expect(server.requests('GET', '/users/me')).toHaveLength(0);
+    expect(delays).toEqual([]);
+  });
+
+  it('reads an older Taiga’s 400 to a wrong password as refused credentials too', async () => {
+    const refused = {
+      status: 400,
+      body: {
+        _error_message: 'Username or password does not matches user.',
+        _error_type: 'taiga.base.exceptions.WrongArguments',
+      },
+    };
+    const { client } = await setup({ 'POST /auth': [refused] });
+    const error = await client.me().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaigaCredentialsError);
+    expect((error as TaigaCredentialsError).taigaMessage).toBe('Username or password does not matches user.');
   });
 
   it('resolves a version conflict by re-reading and recomputing', async () => {

@@ -27,7 +27,12 @@ export interface AppProcess {
  * Runs a TypeScript entry point of the repo as a real child process (from source, through tsx and the `source`
  * export condition), with JSON logs so tests can wait on what the app says instead of on the clock.
  */
-export function spawnApp(entry: string, env: Record<string, string>): AppProcess {
+export function spawnApp(
+  entry: string,
+  env: Record<string, string>,
+  /** Keep only the last `maxLines` log lines (long runs under load); all of them by default. */
+  options: { maxLines?: number } = {},
+): AppProcess {
   const child = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', resolve(repoRoot, entry)],
@@ -51,6 +56,7 @@ export function spawnApp(entry: string, env: Record<string, string>): AppProcess
       line = { msg: text };
     }
     lines.push(line);
+    if (options.maxLines !== undefined && lines.length > options.maxLines) lines.shift();
     for (const waiter of waiters) {
       if (waiter.predicate(line)) {
         waiters.delete(waiter);

@@ -5,7 +5,7 @@ export function buildProjectSpec(overrides: Partial<ProjectSpec> = {}): ProjectS
   return {
     id: 'demo',
     name: 'Demo project',
-    taiga: { projectId: 1, projectSlug: 'demo', webhookSecretRef: 'TUNDRA_DEMO_WEBHOOK_SECRET' },
+    taiga: { projectId: 1, projectSlug: 'demo', webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_DEMO' },
     repository: { url: '/tmp/demo.git', baseBranch: 'main', pushRemote: null },
     trigger: { onBotAssignment: true, statusSlugs: [] },
     statusMapping: { preset: 'taiga-default' },

@@ -1,3 +1,4 @@
+import { queuePrefix } from '@tundra/core/server';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { TestRedis } from './test-redis.js';
 
@@ -13,17 +14,15 @@ export async function waitForJob(
   jobId: string,
   timeoutMs = 60_000,
 ): Promise<Job> {
-  const queue = new Queue(queueName, { connection: redis.client, prefix: redis.prefix });
-  const [last] = (await redis.client.xrevrange(
-    `${redis.prefix}:${queueName}:events`,
-    '+',
-    '-',
-    'COUNT',
-    1,
-  )) as [string, string[]][];
+  const prefix = queuePrefix(redis.prefix);
+  const queue = new Queue(queueName, { connection: redis.client, prefix });
+  const [last] = (await redis.client.xrevrange(`${prefix}:${queueName}:events`, '+', '-', 'COUNT', 1)) as [
+    string,
+    string[],
+  ][];
   const events = new QueueEvents(queueName, {
     connection: redis.connect(),
-    prefix: redis.prefix,
+    prefix,
     lastEventId: last?.[0] ?? '0-0',
   });
   try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@tundra/core/server';
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
@@ -7,7 +7,7 @@ type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | 
  * event is written, never by polling the clock. `timeoutMs` only bounds a test that would otherwise hang.
  */
 export async function waitForStreamEntry(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   predicate: (fields: Record<string, string>, id: string) => boolean,
   timeoutMs = 20_000,

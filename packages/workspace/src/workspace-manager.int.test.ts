@@ -44,7 +44,7 @@ describe('WorkspaceManager', () => {
     const r = newRun();
     const first = await workspaces.ensureWorktree(project(), r);
     expect(first.path).toBe(join(dir, 'workspaces', 'demo', 'runs', r.id));
-    expect(first.branch).toBe(`tundra/${r.taigaItem.ref}-add-a-login-page`);
+    expect(first.branch).toBe(`tundra/demo/${r.taigaItem.ref}-add-a-login-page`);
     expect(run(first.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(first.branch);
     expect(run(first.path, 'rev-parse', 'HEAD')).toBe(run(origin, 'rev-parse', 'main'));
     expect(existsSync(join(first.path, 'README.md'))).toBe(true);
@@ -151,6 +151,38 @@ describe('WorkspaceManager', () => {
     const mirror = createOrigin('mirror');
     expect(await workspaces.push(tree, mirror)).toBe(sha);
     expect(run(mirror, 'rev-parse', `refs/heads/${tree.branch}`)).toBe(sha);
+  });
+
+  it("keeps two projects on the same repository off each other's branches", async () => {
+    const shared = createOrigin('shared');
+    const on = (id: string) => ({
+      id,
+      repository: { url: shared, baseBranch: 'main', pushRemote: 'origin' },
+    });
+    // The same ref and subject in two Taiga projects: without the project in the branch name, the second run would
+    // carry on from the first one's branch and push onto it.
+    const item = { type: 'userstory' as const, id: 1, ref: 1 };
+    const trees = [];
+    for (const projectId of ['shop', 'shop-eu']) {
+      const r = { ...newRun('Fix checkout'), taigaItem: item };
+      const tree = await workspaces.ensureWorktree(on(projectId), r);
+      writeFileSync(join(tree.path, `${projectId}.txt`), `${projectId}\n`);
+      await workspaces.commitStep(tree, {
+        ref: 1,
+        stepRunId: `step_${projectId.replace('-', '')}00`,
+        title: projectId,
+      });
+      await workspaces.push(tree, 'origin');
+      trees.push(tree);
+    }
+    expect(trees.map((t) => t.branch)).toEqual([
+      'tundra/shop/1-fix-checkout',
+      'tundra/shop-eu/1-fix-checkout',
+    ]);
+    for (const tree of trees) {
+      const files = run(shared, 'ls-tree', '--name-only', `refs/heads/${tree.branch}`).split('\n');
+      expect(files.filter((f) => f.startsWith('shop'))).toEqual([`${tree.projectId}.txt`]);
+    }
   });
 
   it('fetches before a new run and starts from the newest base', async () => {

@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NonRetryableError, type Project, type ProtocolRun, runBranchName } from '@tundra/core';
 import type { Logger } from 'pino';
-import { git } from './git.js';
+import { GitError, git } from './git.js';
 
 /** A run's checkout: where it is, which branch it is on, and the project clone it belongs to. */
 export interface Worktree {
@@ -33,7 +33,7 @@ export interface CommitStepResult {
   changed: boolean;
 }
 
-export type WorkspaceProject = Pick<Project, 'id' | 'repository'>;
+export type WorkspaceProject = Pick<Project, 'id' | 'repository'> & Partial<Pick<Project, 'delivery'>>;
 export type WorkspaceRun = Pick<ProtocolRun, 'id' | 'taigaItem' | 'title' | 'branch'>;
 
 export interface WorkspaceManager {
@@ -47,8 +47,11 @@ export interface WorkspaceManager {
   commitStep(worktree: Worktree, input: CommitStepInput): Promise<CommitStepResult>;
   /** The branch's commit carrying the step's trailer, if an earlier attempt made one. */
   findStepCommit(worktree: Worktree, stepRunId: string): Promise<string | null>;
-  /** Pushes the run's branch to a remote name of the clone or a URL; returns the pushed commit. */
-  push(worktree: Worktree, remote: string): Promise<string>;
+  /**
+   * Pushes the run's branch to a remote name of the clone or a URL; returns the pushed commit. `env` carries the
+   * forge token for this one git process (`gitAuthEnv`), never written to the clone.
+   */
+  push(worktree: Worktree, remote: string, env?: Record<string, string>): Promise<string>;
   /** Removes the run's worktree (its branch stays in the clone); nothing to do when it is gone already. */
   removeWorktree(project: Pick<Project, 'id'>, run: Pick<ProtocolRun, 'id'>): Promise<void>;
 }
@@ -58,7 +61,20 @@ export interface WorkspaceManagerOptions {
   root: string;
   gitAuthor: { name: string; email: string };
   logger: Logger;
+  /**
+   * The environment a fetch of the project's repository needs (a forge token for pull-request delivery, given to
+   * that one git process); throws when the project's token is not there.
+   */
+  remoteEnv?: (project: WorkspaceProject) => Record<string, string>;
 }
+
+/** The repository refused the credentials (a missing, bad or revoked token): no retry helps. */
+export class WorkspaceAuthError extends NonRetryableError {
+  readonly code = 'WORKSPACE_AUTH';
+}
+
+const authFailure =
+  /could not read Username|Authentication failed|returned error: (401|403)|terminal prompts disabled|Invalid username or password/i;
 
 /** The project's repository or base branch cannot be used: retrying will not help until the project changes. */
 export class WorkspaceConfigError extends NonRetryableError {
@@ -137,7 +153,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     ensureWorktree: (project, run) =>
       serialized(project.id, async () => {
         const path = worktreePath(project.id, run.id);
-        const branch = run.branch ?? runBranchName(run.taigaItem.ref, run.title);
+        const branch = run.branch ?? runBranchName(project.id, run.taigaItem.ref, run.title);
         const repo = await ensureClone(project);
         const worktree: Worktree = { projectId: project.id, runId: run.id, path, branch, repoDir: repo };
         if (existsSync(join(path, '.git'))) {
@@ -150,7 +166,17 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
           await rm(path, { recursive: true, force: true });
         }
         await git(['worktree', 'prune'], { cwd: repo });
-        await git(['fetch', '--prune', '--quiet', 'origin'], { cwd: repo });
+        const env = options.remoteEnv?.(project) ?? {};
+        try {
+          await git(['fetch', '--prune', '--quiet', 'origin'], { cwd: repo, env });
+        } catch (error) {
+          if (error instanceof GitError && authFailure.test(error.stderr))
+            throw new WorkspaceAuthError(
+              `${project.repository.url} refused the credentials: ${error.stderr.trim().split('\n').at(-1) ?? ''}`,
+              { cause: error },
+            );
+          throw error;
+        }
         const base = project.repository.baseBranch;
         let add: string[];
         if (await refExists(repo, `refs/heads/${branch}`)) {
@@ -219,9 +245,18 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       return stdout.trim() || null;
     },
 
-    async push(worktree, remote) {
+    async push(worktree, remote, env = {}) {
       const sha = await headOf(worktree.path);
-      await git(['push', '--quiet', remote, `${sha}:refs/heads/${worktree.branch}`], { cwd: worktree.path });
+      try {
+        await git(['push', '--quiet', remote, `${sha}:refs/heads/${worktree.branch}`], {
+          cwd: worktree.path,
+          env,
+        });
+      } catch (error) {
+        if (error instanceof GitError && authFailure.test(error.stderr))
+          throw new WorkspaceAuthError(`${remote} refused the credentials`, { cause: error });
+        throw error;
+      }
       logger.info({ protocolRunId: worktree.runId, branch: worktree.branch, sha }, 'branch pushed');
       return sha;
     },

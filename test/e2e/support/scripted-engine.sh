@@ -5,7 +5,10 @@
 #   [always-fail]  always fails
 #   [slow]         signals that it started (a file) and then waits, to be cancelled or killed
 #   [slow-once]    like [slow] on its first attempt, then succeeds
+#   [orphan-writer] on its first attempt ignores SIGTERM and writes a new file every 10 ms until it is killed;
+#                  then succeeds
 #   otherwise      writes steps/<step id>.md and succeeds with a summary
+# Every attempt keeps a copy of its context file as <state>/<step id>.context-<attempt>.md, for the tests to read.
 set -euo pipefail
 title="${TUNDRA_STEP_TITLE:?}"
 state="${E2E_ENGINE_STATE:?}"
@@ -15,6 +18,7 @@ attempt=$(( $(cat "$attempts_file" 2>/dev/null || echo 0) + 1 ))
 echo "$attempt" > "$attempts_file"
 echo "engine: step '$title', attempt $attempt"
 echo "engine: instructions in $TUNDRA_INSTRUCTIONS_FILE"
+cp "${TUNDRA_CONTEXT_FILE:?}" "$state/$TUNDRA_STEP_ID.context-$attempt.md"
 
 case "$title" in
   *"[always-fail]"*)
@@ -22,9 +26,24 @@ case "$title" in
     exit 3 ;;
   *"[fail-twice]"*)
     if [ "$attempt" -le 2 ]; then echo "engine: failing attempt $attempt on purpose" >&2; exit 4; fi ;;
+  *"[orphan-writer]"*)
+    if [ "$attempt" -eq 1 ]; then
+      trap '' TERM
+      ps -o pgid= $$ | tr -d ' ' > "$state/$TUNDRA_STEP_ID.pgid"
+      mkdir -p steps
+      echo "engine: writing until killed"
+      n=0
+      # Nothing stops it but SIGKILL: a retry's `git clean` removing steps/ does not either.
+      while :; do
+        n=$((n + 1))
+        { mkdir -p steps && echo "$n" > "steps/$TUNDRA_STEP_ID-attempt1-$n.txt"; } 2>/dev/null || true
+        sleep 0.01
+      done
+    fi ;;
   *"[slow]"*|*"[slow-once]"*)
     if [[ "$title" != *"[slow-once]"* || "$attempt" -eq 1 ]]; then
       echo "$$" > "$state/$TUNDRA_STEP_ID.pid"
+      ps -o pgid= $$ | tr -d ' ' > "$state/$TUNDRA_STEP_ID.pgid"
       # A child of its own, so the test can check the whole process group goes away.
       sleep 600 &
       echo "$!" > "$state/$TUNDRA_STEP_ID.child-pid"

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type ProjectSpec, QueueName } from '@tundra/core';
+import type { ProjectSpec } from '@tundra/core';
 import {
   createStateStore,
   EffectDispatcher,
@@ -38,16 +38,18 @@ export interface TundraSystem {
   addProject(
     id: string,
     spec?: Partial<ProjectSpec>,
-    options?: { webhookUrl?: string },
+    /** `publicPermissions`: a public Taiga project, where a non-member may do what they allow. */
+    options?: { webhookUrl?: string; publicPermissions?: string[] },
   ): Promise<{ seed: DemoSeed; project: ProjectSpec; webhookKey: string }>;
-  /** Resolves with the first event (of any run) that matches, from the start of the global stream. */
+  /** Resolves with the first event (of any of the project's runs) that matches, from the start of its stream. */
   waitForEvent(
+    projectId: string,
     type: string,
     matches?: (event: { entityId: string; payload: Record<string, unknown> }) => boolean,
   ): Promise<{ entityId: string; payload: Record<string, unknown> }>;
   startApp(name: 'executor' | 'planner' | 'qa'): Promise<AppProcess>;
-  /** The run created for a Taiga story (waits for it). */
-  runForStory(storyId: number): Promise<string>;
+  /** The run created in the project for a Taiga story (waits for it). */
+  runForStory(projectId: string, storyId: number): Promise<string>;
   /** Resolves with the first event of the run's own stream that matches. */
   /** Resolves with the id of the first event of the run's own stream that matches (after `after`, when given). */
   waitForRunEvent(runId: string, type: string, entityId?: string, after?: string): Promise<string>;
@@ -86,7 +88,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
   // The ingester reads webhook keys from its environment when it starts: every test project shares this one.
   const webhookKey = randomBytes(16).toString('hex');
   const env: Record<string, string> = {
-    REDIS_URL: redis.url,
+    ...redis.env,
     TUNDRA_REDIS_PREFIX: redis.prefix,
     TUNDRA_LOG_LEVEL: 'debug',
     TUNDRA_OPS_HOST: '127.0.0.1',
@@ -109,20 +111,32 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     TUNDRA_STEP_RETRY_BASE_DELAY_MS: '100',
     TUNDRA_STEP_RETRY_MAX_DELAY_MS: '400',
     E2E_ENGINE_STATE: engineState,
-    TUNDRA_E2E_WEBHOOK_SECRET: webhookKey,
+    TUNDRA_WEBHOOK_KEY_E2E: webhookKey,
     ...extraEnv,
   };
   const running: Partial<TundraSystem['apps']> = {};
+  const spawned: AppProcess[] = [];
   const startApp = async (name: keyof typeof entries) => {
     const app = spawnApp(entries[name], env);
+    spawned.push(app);
     await app.waitForLine((line) => line.msg === `${name} is ready`);
     running[name] = app;
     return app;
   };
-  const ingester = await startApp('ingester');
-  const listening = await ingester.waitForLine((line) => typeof line.port === 'number');
-  const ingesterUrl = `http://127.0.0.1:${listening.port as number}`;
-  await Promise.all((['planner', 'executor', 'qa'] as const).map(startApp));
+  let ingesterUrl: string;
+  try {
+    const ingester = await startApp('ingester');
+    const listening = await ingester.waitForLine((line) => typeof line.port === 'number');
+    ingesterUrl = `http://127.0.0.1:${listening.port as number}`;
+    await Promise.all((['planner', 'executor', 'qa'] as const).map(startApp));
+  } catch (error) {
+    // An app too slow to start (a loaded machine) must not leave the others, the sandbox and Redis running.
+    await Promise.all(spawned.map((app) => app.stop('SIGKILL')));
+    await sandbox.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const system: TundraSystem = {
     redis,
@@ -135,13 +149,18 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     env,
     async addProject(id, overrides = {}, options = {}) {
       const webhookUrl = options.webhookUrl ?? `${ingesterUrl}/webhooks/taiga/${id}`;
-      const seed = await sandbox.seedDemo({ webhookUrl, webhookKey, projectSlug: `e2e-${id}` });
+      const seed = await sandbox.seedDemo({
+        webhookUrl,
+        webhookKey,
+        projectSlug: `e2e-${id}`,
+        ...(options.publicPermissions ? { publicPermissions: options.publicPermissions } : {}),
+      });
       const project = buildProjectSpec({
         id,
         taiga: {
           projectId: seed.project.id,
           projectSlug: seed.project.slug,
-          webhookSecretRef: 'TUNDRA_E2E_WEBHOOK_SECRET',
+          webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_E2E',
         },
         repository: { url: origin, baseBranch: 'main', pushRemote: 'origin' },
         execEngine: {
@@ -155,10 +174,10 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       await store.projects.put(project, 0);
       return { seed, project, webhookKey };
     },
-    async waitForEvent(type, matches = () => true) {
+    async waitForEvent(projectId, type, matches = () => true) {
       const entry = await waitForStreamEntry(
         redis.client,
-        `${redis.prefix}:events`,
+        store.keys.projectEvents(projectId),
         (fields) => {
           if (fields.type !== JSON.stringify(type)) return false;
           return matches({
@@ -174,8 +193,9 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       };
     },
     startApp: (name) => startApp(name),
-    async runForStory(storyId) {
+    async runForStory(projectId, storyId) {
       const created = await system.waitForEvent(
+        projectId,
         'protocol_run.created',
         (event) => (event.payload.taigaItem as { id?: number } | undefined)?.id === storyId,
       );
@@ -242,11 +262,20 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
         .join('\n');
     },
     async waitForOutbox(runId) {
-      // The write-back of the run's latest transition that asked for one: its job id derives from the event.
-      const events = await store.events.readRun(runId, { count: 10_000 });
-      const last = events.filter((event) => event.type !== 'protocol_run.plan_stored').at(-1);
-      if (!last) throw new Error(`run ${runId} has no events`);
-      await system.waitForJob(QueueName.TaigaSync, `sync-${runId}-${last.id}`);
+      // A write-back job that finds the run's write-back busy leaves its events to the holder, so a job's end says
+      // nothing: the outbox cursor reaching the run's latest event that asks for a write-back does.
+      for (;;) {
+        // Lines seen before the check: a write-back that ends after it logs a line not in this set.
+        const seen = new Set(system.apps.planner.lines);
+        const events = await store.events.readRun(runId, { count: 10_000 });
+        const last = events.filter((event) => event.type !== 'protocol_run.plan_stored').at(-1);
+        if (!last) throw new Error(`run ${runId} has no events`);
+        const cursor = await store.outbox.cursor(runId);
+        if (cursor !== null && compareStreamIds(cursor, last.id) >= 0) return;
+        await system.apps.planner.waitForLine(
+          (line) => !seen.has(line) && line.msg === 'taiga in sync' && line.protocolRunId === runId,
+        );
+      }
     },
     async stop() {
       await Promise.all(Object.values(running).map((app) => app.stop('SIGTERM')));
@@ -256,4 +285,11 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     },
   };
   return system;
+}
+
+/** Orders two Redis stream ids (`<ms>-<seq>`). */
+function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
 }

@@ -14,6 +14,8 @@ export const ProtocolAction = {
   Resume: 'resume',
   Replan: 'replan',
   Cancel: 'cancel',
+  /** Approves a plan that waits for it (`planApproval: required`), as `/tundra go` does in Taiga. */
+  Start: 'start',
 } as const;
 export type ProtocolAction = (typeof ProtocolAction)[keyof typeof ProtocolAction];
 
@@ -22,19 +24,28 @@ export const protocolActionEvent = {
   resume: 'resumed',
   cancel: 'cancelled',
   replan: 'replanned',
+  start: 'run_started',
 } as const satisfies Record<ProtocolAction, ProtocolRunEvent>;
 
 /**
- * What an operator can do to a step. `approve` and `retry` are StepRun machine events; `run` and `run_qa` enqueue
- * work for a step that is waiting for it (they change no state, so they are checked here instead of by the table).
+ * What an operator can do to a step. `approve`, `reject` and `retry` are StepRun machine events; `run` and `run_qa`
+ * enqueue work for a step that is waiting for it (they change no state, so they are checked here instead of by the
+ * table). `reject` fails QA with a person's reason, which the next attempt reads, as `/tundra reject <why>` does.
  */
-export const StepAction = { Run: 'run', RunQa: 'run_qa', Approve: 'approve', Retry: 'retry' } as const;
+export const StepAction = {
+  Run: 'run',
+  RunQa: 'run_qa',
+  Approve: 'approve',
+  Reject: 'reject',
+  Retry: 'retry',
+} as const;
 export type StepAction = (typeof StepAction)[keyof typeof StepAction];
 
 export const stepActionEvent = {
   approve: 'approved',
+  reject: 'qa_failed',
   retry: 'retried',
-} as const satisfies Partial<Record<StepAction, StepRunEvent>>;
+} as const satisfies Record<Exclude<StepAction, 'run' | 'run_qa'>, StepRunEvent>;
 
 /** When `run` and `run_qa` may be asked for: the step's status, and the run's when it matters. */
 export const stepRequestRule = {
@@ -55,7 +66,7 @@ export function allowedProtocolActions(status: ProtocolRunStatus): ProtocolActio
 export function allowedStepActions(status: StepRunStatus, runStatus: ProtocolRunStatus): StepAction[] {
   const events = allowedEvents(stepRunMachine, status) as string[];
   return Object.values(StepAction).filter((action) => {
-    if (action === 'approve' || action === 'retry') return events.includes(stepActionEvent[action]);
+    if (action !== 'run' && action !== 'run_qa') return events.includes(stepActionEvent[action]);
     const rule = stepRequestRule[action];
     return rule.stepStatus === status && (rule.runStatus === null || rule.runStatus === runStatus);
   });

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { type ConsoleSessions, cookieValue, sessionCookieName } from '../console/session.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { ProjectTokens } from './project-tokens.js';
@@ -7,7 +8,12 @@ import { tokensEqual } from './token-hash.js';
 export interface AuthOptions {
   adminToken: string;
   projectTokens: ProjectTokens;
+  /** The console's signed session cookies, accepted when a request has neither header. */
+  sessions: ConsoleSessions;
+  now: () => Date;
 }
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The principal of an authenticated request (set by `authenticate`). */
 export function principalOf(res: Response): Principal {
@@ -22,8 +28,9 @@ function unauthorized(message: string): ApiError {
 
 /**
  * Authenticates with `X-Project-Token` (a token scoped to one project) when present, else with
- * `Authorization: Bearer <TUNDRA_API_TOKEN>`. A project token never falls back to the bearer: a request acts as
- * exactly one principal.
+ * `Authorization: Bearer <TUNDRA_API_TOKEN>`, else with the console's session cookie. A project token never falls
+ * back to the bearer: a request acts as exactly one principal. A request that changes something with the cookie
+ * must carry the session's CSRF token (`X-CSRF-Token`): the cookie alone is sent by the browser on its own.
  */
 export function authenticate(options: AuthOptions) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -39,11 +46,30 @@ export function authenticate(options: AuthOptions) {
       return next();
     }
     const header = req.get('authorization');
-    if (header === undefined) throw unauthorized('send Authorization: Bearer <token> or X-Project-Token');
+    if (header === undefined) {
+      res.locals.principal = await sessionPrincipal(options, req);
+      return next();
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match || !tokensEqual(match[1]!, options.adminToken))
       throw unauthorized('the bearer token is wrong');
     res.locals.principal = { kind: 'admin' } satisfies Principal;
     next();
   };
+}
+
+async function sessionPrincipal(options: AuthOptions, req: Request): Promise<Principal> {
+  const session = options.sessions.read(cookieValue(req.get('cookie'), sessionCookieName), options.now());
+  if (!session)
+    throw unauthorized('send Authorization: Bearer <token> or X-Project-Token, or sign in to the console');
+  if (!safeMethods.has(req.method) && !options.sessions.csrfValid(session, req.get('x-csrf-token'))) {
+    throw new ApiError(
+      ApiErrorCode.Forbidden,
+      'a change made with the console session needs its X-CSRF-Token',
+    );
+  }
+  if (session.kind === 'admin') return { kind: 'admin' };
+  const name = await options.projectTokens.nameOfHash(session.projectId, session.tokenHash);
+  if (name === null) throw unauthorized('the project token of this session is unknown or revoked');
+  return { kind: 'project', projectId: session.projectId, tokenName: name };
 }

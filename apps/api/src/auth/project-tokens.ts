@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { Keys, RedisClient } from '@tundra/core/server';
 import { z } from 'zod';
-import type { ApiKeys } from '../store/keys.js';
 import { hashToken, newProjectToken, projectOfToken } from './token-hash.js';
 
 const StoredToken = z.object({ name: z.string(), createdAt: z.string() });
@@ -16,8 +15,8 @@ export type CreateTokenResult =
  */
 export class ProjectTokens {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: ApiKeys,
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
     private readonly now: () => Date,
   ) {}
 
@@ -33,9 +32,14 @@ export class ProjectTokens {
   async verify(token: string): Promise<{ projectId: string; name: string } | null> {
     const projectId = projectOfToken(token);
     if (!projectId) return null;
-    const stored = await this.redis.hget(this.keys.projectTokens(projectId), hashToken(token));
-    if (stored === null) return null;
-    return { projectId, name: StoredToken.parse(JSON.parse(stored)).name };
+    const name = await this.nameOfHash(projectId, hashToken(token));
+    return name === null ? null : { projectId, name };
+  }
+
+  /** The name of the project's token with this SHA-256 (a console session holds the hash), or null. */
+  async nameOfHash(projectId: string, tokenHash: string): Promise<string | null> {
+    const stored = await this.redis.hget(this.keys.projectTokens(projectId), tokenHash);
+    return stored === null ? null : StoredToken.parse(JSON.parse(stored)).name;
   }
 
   async list(projectId: string): Promise<ProjectTokenInfo[]> {

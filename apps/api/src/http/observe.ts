@@ -1,3 +1,4 @@
+import type { RateLimitedLog } from '@tundra/core/server';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -6,9 +7,11 @@ import { principalName } from '../auth/principal.js';
 
 /**
  * Logs each request and counts it by route template (never the URL: ids would make the label unbounded).
- * Live tails are counted when they end, so their duration is the connection's life.
+ * Live tails are counted when they end, so their duration is the connection's life. A request refused for want of
+ * a valid token is counted like any other but logged through `rejections`, once per interval with a count: anyone
+ * can send them. A connection that closed before the API answered is counted with status `closed`.
  */
-export function observeRequests(logger: Logger, registry: Registry) {
+export function observeRequests(logger: Logger, registry: Registry, rejections: RateLimitedLog) {
   const requests = new Counter({
     name: 'tundra_api_requests_total',
     help: 'API requests, by method, route template and status code.',
@@ -26,19 +29,19 @@ export function observeRequests(logger: Logger, registry: Registry) {
     const stop = duration.startTimer();
     res.on('close', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      const status = String(res.statusCode);
+      const status = res.headersSent ? String(res.statusCode) : 'closed';
       requests.inc({ method: req.method, route, status });
       stop({ method: req.method, route });
       const principal = res.locals.principal as Principal | undefined;
-      logger.info(
-        {
-          method: req.method,
-          path: req.originalUrl,
-          status: res.statusCode,
-          principal: principal ? principalName(principal) : null,
-        },
-        'request',
-      );
+      const fields = {
+        method: req.method,
+        path: req.originalUrl,
+        status,
+        principal: principal ? principalName(principal) : null,
+      };
+      if (res.statusCode === 401)
+        rejections.log('warn', 'unauthorized', fields, 'request without a valid token');
+      else logger.info(fields, 'request');
     });
     next();
   };

@@ -88,6 +88,10 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       responses['400'] = errorResponse('Invalid request (VALIDATION_FAILED)');
     responses['401'] ??= errorResponse('Missing or wrong token (UNAUTHORIZED)');
     if (route.adminOnly) responses['403'] ??= errorResponse('A project token may not call this (FORBIDDEN)');
+    if (route.body) {
+      responses['413'] ??= errorResponse('The body is over 1 MiB (PAYLOAD_TOO_LARGE)');
+      responses['415'] ??= errorResponse('The body is not application/json (UNSUPPORTED_MEDIA_TYPE)');
+    }
     if (route.params)
       responses['404'] ??= errorResponse('Not found, or not visible to this token (NOT_FOUND)');
     paths[path] ??= {};

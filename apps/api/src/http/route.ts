@@ -5,7 +5,7 @@ import { principalOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** What a handler answers: a status, a JSON body and extra headers. `null` means it wrote the response itself. */
 export interface Reply {

@@ -11,6 +11,7 @@ import {
   StepRun,
   StepRunId,
   TaigaItemRef,
+  WebhookSecretRef,
 } from '@tundra/core';
 import { z } from 'zod';
 
@@ -26,13 +27,34 @@ export const ErrorBody = z.object({
 /** A Redis stream id (`<ms>-<seq>`): events and log lines page and resume by it. */
 export const StreamId = z.string().regex(/^\d+-\d+$/, 'a stream id such as 1700000000000-0');
 
+const maxStreamIdPart = 2n ** 64n - 1n;
+
+/**
+ * A stream id to read after: both parts within Redis's 64 bits, and not the very last id, after which nothing can
+ * come (Redis refuses a range that starts after it).
+ */
+export const StreamCursor = StreamId.refine(
+  (id) => {
+    // Zod runs this even when the shape check failed, which reports that case on its own.
+    if (!/^\d+-\d+$/.test(id)) return true;
+    const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
+    return (
+      ms <= maxStreamIdPart && seq <= maxStreamIdPart && !(ms === maxStreamIdPart && seq === maxStreamIdPart)
+    );
+  },
+  { message: `a stream id whose parts are at most ${maxStreamIdPart}, and not the last one possible` },
+);
+
 export const Pagination = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** Where a live tail resumes: `?after=` (or the `Last-Event-ID` header, which wins). */
+export const TailQuery = z.object({ after: StreamCursor.optional() });
+
 export const StreamPage = z.object({
-  after: StreamId.optional(),
+  after: StreamCursor.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
@@ -47,7 +69,7 @@ export const TaigaProjectInput = z
   .object({
     projectId: z.number().int().positive().optional(),
     projectSlug: z.string().min(1).max(100).optional(),
-    webhookSecretRef: ProjectSpec.shape.taiga.shape.webhookSecretRef,
+    webhookSecretRef: WebhookSecretRef,
   })
   .refine((taiga) => taiga.projectId !== undefined || taiga.projectSlug !== undefined, {
     message: 'name the Taiga project by projectId or projectSlug',
@@ -72,7 +94,16 @@ export const ProjectPatch = ProjectSpec.omit({ id: true })
   .strict();
 export type ProjectPatch = z.infer<typeof ProjectPatch>;
 
-export const ProjectBody = z.object({ project: Project });
+/**
+ * A project as the API shows it. A project token reads the settings that run code or name secrets masked
+ * (`***`): commands, the webhook key's variable, credentials in repository URLs.
+ */
+export const ProjectView = Project.extend({
+  taiga: Project.shape.taiga.extend({
+    webhookSecretRef: z.string().describe('The variable holding the webhook key; `***` for a project token'),
+  }),
+});
+export const ProjectBody = z.object({ project: ProjectView });
 
 export const TaigaLinks = z.object({
   /** The Taiga web page of the item, when TUNDRA_TAIGA_WEB_URL is set. */
@@ -93,16 +124,35 @@ export const StepWithLinks = StepRun.extend({ links: StepLinks });
 
 export const ProtocolListQuery = Pagination.extend({
   status: z.enum(Object.values(ProtocolRunStatus)).optional(),
+  /** Only the runs of the Taiga item with this ref (user story or task). */
+  ref: z.coerce.number().int().positive().optional(),
+});
+
+/** A run in a list: with its Taiga links and its steps' statuses in plan order (a progress bar's worth). */
+export const RunSpend = z.object({
+  costUsd: z.number(),
+  tokensIn: z.number().int(),
+  tokensOut: z.number().int(),
+});
+
+export const ProtocolListItem = ProtocolWithLinks.extend({
+  stepStatuses: z.array(z.string()),
+  spend: RunSpend,
 });
 
 export const ProtocolList = z.object({
-  protocols: z.array(ProtocolRun),
+  protocols: z.array(ProtocolListItem),
   total: z.number().int(),
   offset: z.number().int(),
   limit: z.number().int(),
 });
 
-export const ProtocolDetail = z.object({ protocol: ProtocolWithLinks, steps: z.array(StepWithLinks) });
+/** What a run's engines spent over all its steps and attempts. */
+export const ProtocolDetail = z.object({
+  protocol: ProtocolWithLinks,
+  steps: z.array(StepWithLinks),
+  spend: RunSpend,
+});
 
 export const EventPage = z.object({
   events: z.array(RunEvent),
@@ -163,3 +213,47 @@ export const StepActionResult = ActionResult.extend({
   /** The job enqueued by `run` and `run_qa`. */
   jobId: z.string().nullable(),
 });
+
+export const AttentionQuery = z.object({ project: ProjectId.optional() });
+
+/** What waits for a person: steps in QA under manual QA, blocked runs, plans waiting for approval. */
+export const Attention = z.object({
+  needsQa: z.array(z.object({ step: StepRun, run: ProtocolRun })),
+  blocked: z.array(ProtocolRun),
+  awaitingApproval: z.array(ProtocolRun),
+});
+
+export const InboxQuery = z.object({
+  project: ProjectId.optional(),
+  /** Entries older than this inbox id (the previous page's `next`). */
+  before: StreamId.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const InboxDelivery = z.object({
+  id: StreamId,
+  receivedAt: z.string(),
+  source: z.string(),
+  projectKey: z.string().nullable(),
+  /** What the sender says happened: Taiga's `type`/`action`, GitHub's or GitLab's event header. */
+  event: z.string().nullable(),
+  /** `type:id` of the Taiga item. */
+  item: z.string().nullable(),
+  /** `pending`: accepted, its jobs not confirmed yet (recovery re-drives it); `routed`: its jobs were enqueued. */
+  verdict: z.enum(['pending', 'routed']),
+  /** Where it was routed: the project and the item it concerns. */
+  routes: z.array(z.string()),
+  replayOf: StreamId.nullable(),
+});
+export const InboxPage = z.object({ deliveries: z.array(InboxDelivery), next: StreamId.nullable() });
+export const InboxParams = z.object({ entryId: StreamId });
+
+export const RunComment = z.object({
+  eventId: StreamId,
+  on: z.enum(['item', 'step']),
+  stepRunId: z.string().nullable(),
+  text: z.string(),
+  /** Whether the outbox has written it to Taiga already. */
+  posted: z.boolean(),
+});
+export const RunComments = z.object({ comments: z.array(RunComment) });

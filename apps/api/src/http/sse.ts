@@ -1,9 +1,9 @@
+import { duplicateRedis, type RedisClient } from '@tundra/core/server';
 import type { Request, Response } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ApiError, ApiErrorCode } from '../errors.js';
-import { StreamId } from './schemas.js';
+import { StreamCursor } from './schemas.js';
 
 export interface SseEvent {
   id: string;
@@ -20,31 +20,28 @@ export interface SseSource {
 }
 
 export interface SseHubOptions {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   registry: Registry;
   /** Longest silence before a heartbeat comment keeps proxies from closing the connection. */
   heartbeatMs: number;
 }
 
-/** Where a client resumes: `Last-Event-ID` (what EventSource sends on reconnect), else `?after=`. */
-export function resumePoint(req: Request): string | undefined {
+/**
+ * Where a client resumes: `Last-Event-ID` (what EventSource sends on reconnect), else `?after=` (validated by the
+ * route's query schema).
+ */
+export function resumePoint(req: Request, after: string | undefined): string | undefined {
   const header = req.get('last-event-id');
-  const query = typeof req.query.after === 'string' ? req.query.after : undefined;
-  const value = header ?? query;
-  if (value === undefined || value === '') return undefined;
-  if (!StreamId.safeParse(value).success) {
-    throw new ApiError(
-      ApiErrorCode.ValidationFailed,
-      `invalid request: Last-Event-ID: ${value} is not a stream id`,
-      {
-        issues: [
-          { location: 'headers', path: 'last-event-id', message: 'a stream id such as 1700000000000-0' },
-        ],
-      },
-    );
+  if (header === undefined || header === '') return after || undefined;
+  const parsed = StreamCursor.safeParse(header);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'a stream id such as 1700000000000-0';
+    throw new ApiError(ApiErrorCode.ValidationFailed, `invalid request: headers.last-event-id: ${message}`, {
+      issues: [{ location: 'headers', path: 'last-event-id', message }],
+    });
   }
-  return value;
+  return header;
 }
 
 function format(event: SseEvent): string {
@@ -77,7 +74,7 @@ export class SseHub {
     });
     res.flushHeaders();
     res.write(': connected\n\n');
-    const reader = this.options.redis.duplicate({ lazyConnect: true, connectionName: 'api-sse' });
+    const reader = duplicateRedis(this.options.redis, 'api-sse');
     reader.on('error', (error) => this.options.logger.debug({ err: error }, 'sse reader connection error'));
     let open = true;
     const close = () => {

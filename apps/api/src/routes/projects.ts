@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { type Project, ProjectSpec } from '@tundra/core';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { principalName } from '../auth/principal.js';
+import { type Principal, principalName } from '../auth/principal.js';
+import { fieldsDenied, projectView } from '../auth/project-fields.js';
 import { ApiError, ApiErrorCode, notFound } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import {
@@ -50,6 +51,18 @@ function stale(expected: number, current: number): ApiError {
 
 const etag = (project: Project) => ({ ETag: `"${project.version}"` });
 
+/** 403 for a change that touches fields the principal may not change; the fields are named. */
+function checkFieldAccess(principal: Principal, fields: readonly string[]): void {
+  const denied = fieldsDenied(principal, fields);
+  if (denied.length === 0) return;
+  throw new ApiError(
+    ApiErrorCode.Forbidden,
+    `a project token may not change ${denied.join(', ')}: settings that run code, name secrets or ` +
+      'environment variables, or set shared limits need the admin token (see docs/api.md)',
+    { fields: denied },
+  );
+}
+
 /** The stored Taiga settings when the input names the same project; null when Taiga must be asked. */
 function knownTaiga(input: TaigaProjectInput, stored: ProjectSpec['taiga']): ProjectSpec['taiga'] | null {
   const sameId = input.projectId === undefined || input.projectId === stored.projectId;
@@ -79,7 +92,7 @@ export function projectRoutes(services: ApiServices): AnyRoute[] {
             : [await services.store.projects.get(principal.projectId)].filter(
                 (p): p is Project => p !== null,
               );
-        return { status: 200, body: { projects } };
+        return { status: 200, body: { projects: projects.map((p) => projectView(p, principal)) } };
       },
     }),
     defineRoute({
@@ -132,7 +145,7 @@ export function projectRoutes(services: ApiServices): AnyRoute[] {
       responses: { 200: projectResponses },
       async handler({ params, principal }) {
         const project = await visibleProject(services, principal, params.id);
-        return { status: 200, body: { project }, headers: etag(project) };
+        return { status: 200, body: { project: projectView(project, principal) }, headers: etag(project) };
       },
     }),
     defineRoute({
@@ -154,6 +167,7 @@ export function projectRoutes(services: ApiServices): AnyRoute[] {
       },
       async handler({ params, body, principal, req }) {
         const existing = await visibleProject(services, principal, params.id);
+        checkFieldAccess(principal, Object.keys(body));
         const expected = ifMatchVersion(req);
         if (expected !== null && expected !== existing.version) throw stale(expected, existing.version);
         const stored = specOf(existing);
@@ -161,7 +175,11 @@ export function projectRoutes(services: ApiServices): AnyRoute[] {
         const taiga = taigaInput ? knownTaiga(taigaInput, stored.taiga) : stored.taiga;
         const candidate = { ...stored, ...rest, taiga: taiga ?? stored.taiga };
         if (taiga && isDeepStrictEqual(candidate, stored)) {
-          return { status: 200, body: { project: existing, changed: false }, headers: etag(existing) };
+          return {
+            status: 200,
+            body: { project: projectView(existing, principal), changed: false },
+            headers: etag(existing),
+          };
         }
         const needsCheck =
           taiga === null ||
@@ -188,7 +206,11 @@ export function projectRoutes(services: ApiServices): AnyRoute[] {
           },
           'project changed',
         );
-        return { status: 200, body: { project: saved.project, changed: true }, headers: etag(saved.project) };
+        return {
+          status: 200,
+          body: { project: projectView(saved.project, principal), changed: true },
+          headers: etag(saved.project),
+        };
       },
     }),
     defineRoute({

@@ -33,7 +33,7 @@ export function protocolActionRoutes(services: ApiServices): AnyRoute[] {
       async handler({ params, body, principal, idempotencyKey }) {
         const run = await visibleRun(services, principal, params.id);
         const reason = body.reason ?? null;
-        const outcome = await services.commands.run(run.id, protocolActionEvent[params.action], {
+        const outcome = await services.commands.transitionRun(run, protocolActionEvent[params.action], {
           actor: actorOf(principal),
           idempotencyKey,
           expectedVersion: body.expectedVersion,

@@ -1,4 +1,5 @@
 import type { ProtocolRun } from '@tundra/core';
+import type { SpendTotals } from '@tundra/core/server';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import {
   EventPage,
@@ -8,10 +9,31 @@ import {
   ProtocolListQuery,
   ProtocolParams,
   StreamPage,
+  TailQuery,
 } from '../http/schemas.js';
 import { resumePoint } from '../http/sse.js';
 import type { ApiServices } from '../services.js';
 import { visibleProject, visibleRun } from './access.js';
+
+/**
+ * The page of a project's runs (of a status, if given) whose Taiga item has this ref, newest first. Runs are indexed
+ * by item id, which a ref does not give without asking Taiga, so this reads the runs' records: a few milliseconds
+ * per thousand runs.
+ */
+async function runIdsOfRef(
+  services: ApiServices,
+  projectId: string,
+  query: { status?: ProtocolRun['status']; ref: number; offset: number; limit: number },
+): Promise<{ ids: string[]; total: number }> {
+  const { store } = services;
+  const all = await store.runs.listRunIds(projectId, { status: query.status, offset: 0, limit: 1_000_000 });
+  const runs = await Promise.all(all.ids.map((id) => store.runs.getRun(id)));
+  const ids = runs.filter((run) => run?.taigaItem.ref === query.ref).map((run) => run!.id);
+  return { ids: ids.slice(query.offset, query.offset + query.limit), total: ids.length };
+}
+
+/** What the run's engines spent, as the API shows it (the ledger's totals without its per-step split). */
+const spendOf = ({ costUsd, tokensIn, tokensOut }: SpendTotals) => ({ costUsd, tokensIn, tokensOut });
 
 const sseResponse = { description: 'Server-Sent Events', contentType: 'text/event-stream' };
 
@@ -27,13 +49,30 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
       query: ProtocolListQuery,
       responses: { 200: { description: 'The runs', schema: ProtocolList } },
       async handler({ params, query, principal }) {
-        await visibleProject(services, principal, params.id);
-        const page = await store.runs.listRunIds(params.id, query);
-        const runs = await Promise.all(page.ids.map((id) => store.runs.getRun(id)));
+        const project = await visibleProject(services, principal, params.id);
+        const page =
+          query.ref === undefined
+            ? await store.runs.listRunIds(params.id, query)
+            : await runIdsOfRef(services, params.id, { ...query, ref: query.ref });
+        const runs = (await Promise.all(page.ids.map((id) => store.runs.getRun(id)))).filter(
+          (run): run is ProtocolRun => run !== null,
+        );
+        const [stepStatuses, spent] = await Promise.all([
+          Promise.all(
+            runs.map(async (run) => (await store.runs.listSteps(run.id)).map((step) => step.status)),
+          ),
+          Promise.all(runs.map((run) => services.spend.runTotals(run.id))),
+        ]);
+        const slug = project.taiga.projectSlug;
         return {
           status: 200,
           body: {
-            protocols: runs.filter((run): run is ProtocolRun => run !== null),
+            protocols: runs.map((run, i) => ({
+              ...run,
+              links: services.links.run(run, slug),
+              stepStatuses: stepStatuses[i]!,
+              spend: spendOf(spent[i]!),
+            })),
             total: page.total,
             offset: query.offset,
             limit: query.limit,
@@ -50,9 +89,10 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
       responses: { 200: { description: 'The run', schema: ProtocolDetail } },
       async handler({ params, principal }) {
         const run = await visibleRun(services, principal, params.id);
-        const [project, steps] = await Promise.all([
+        const [project, steps, spent] = await Promise.all([
           store.projects.get(run.projectId),
           store.runs.listSteps(run.id),
+          services.spend.runTotals(run.id),
         ]);
         const slug = project?.taiga.projectSlug ?? null;
         const stepLinks = await services.links.steps(steps, slug);
@@ -61,6 +101,7 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
           body: {
             protocol: { ...run, links: services.links.run(run, slug) },
             steps: steps.map((step, index) => ({ ...step, links: stepLinks[index]! })),
+            spend: spendOf(spent),
           },
         };
       },
@@ -86,11 +127,12 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
       tag: 'runs',
       summary: "Live tail of the run's events (SSE); resumes after Last-Event-ID",
       params: ProtocolParams,
+      query: TailQuery,
       lastEventId: true,
       responses: { 200: sseResponse },
-      async handler({ params, principal, req, res }) {
+      async handler({ params, query, principal, req, res }) {
         const run = await visibleRun(services, principal, params.id);
-        const after = resumePoint(req);
+        const after = resumePoint(req, query.after);
         await services.hub.serve(
           res,
           {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { allowedStepActions, StepAction, stepActionEvent, stepRequestRule } from '../actions/action-map.js';
 import { illegalAction, staleAction } from '../actions/refusals.js';
 import type { Principal } from '../auth/principal.js';
-import { actorOf } from '../auth/principal.js';
-import { notFound } from '../errors.js';
+import { actorOf, principalName } from '../auth/principal.js';
+import { ApiError, ApiErrorCode, notFound } from '../errors.js';
 import { type AnyRoute, defineRoute, type Reply } from '../http/route.js';
 import { ActionBody, ErrorBody, StepActionResult, StepParams } from '../http/schemas.js';
 import type { ApiServices } from '../services.js';
@@ -25,14 +25,44 @@ async function currentStep(services: ApiServices, step: StepRun): Promise<StepRu
   return current;
 }
 
-/** approve, retry: StepRun machine events, with their effects dispatched. */
+/**
+ * A rejection's reason is kept for the step's next attempt (its context file), as the `/tundra reject` command's is:
+ * once per request, and only when the step may be rejected now.
+ */
+async function keepRejection(services: ApiServices, input: StepActionInput): Promise<void> {
+  const { step, run, principal } = input;
+  if (input.reason === null)
+    throw new ApiError(
+      ApiErrorCode.ValidationFailed,
+      'invalid request: body.reason: a rejection needs a reason, for the next attempt',
+      { issues: [{ location: 'body', path: 'reason', message: 'required to reject' }] },
+    );
+  // The same request again: its reason is kept already, and the transition answers as it did the first time.
+  const remarks = await services.store.conversation.listRemarks(run.id);
+  if (remarks.some((r) => r.entryId === input.idempotencyKey && r.kind === 'reject')) return;
+  const allowed = allowedStepActions(step.status, run.status);
+  if (!allowed.includes('reject'))
+    throw illegalAction('step', 'reject', step.status, allowed, { runState: run.status });
+  await services.store.conversation.addRemark(run.id, {
+    entryId: input.idempotencyKey,
+    at: services.now().toISOString(),
+    author: principalName(principal),
+    where: 'the operator API',
+    kind: 'reject',
+    text: input.reason,
+    stepRunId: step.id,
+  });
+}
+
+/** approve, reject, retry: StepRun machine events, with their effects dispatched. */
 async function transitionAction(
   services: ApiServices,
-  action: 'approve' | 'retry',
+  action: 'approve' | 'reject' | 'retry',
   input: StepActionInput,
 ): Promise<Reply> {
   const { step, run, principal } = input;
-  const outcome = await services.commands.step(run.id, step.id, stepActionEvent[action], {
+  if (action === 'reject') await keepRejection(services, input);
+  const outcome = await services.commands.transitionStep(step, stepActionEvent[action], {
     actor: actorOf(principal),
     idempotencyKey: input.idempotencyKey,
     expectedVersion: input.expectedVersion,
@@ -136,7 +166,7 @@ export function stepActionRoutes(services: ApiServices): AnyRoute[] {
       method: 'post',
       path: '/steps/:id/actions/:action',
       tag: 'actions',
-      summary: 'Run a pending step, run its QA, approve it, or retry it',
+      summary: 'Run a pending step, run its QA, approve or reject it (with a reason), or retry it',
       params: StepParams.extend({ action: z.enum(Object.values(StepAction)) }),
       body: ActionBody,
       idempotent: true,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
-import { ErrorBody, LogPage, StepParams, StepWithLinks, StreamPage } from '../http/schemas.js';
+import { ErrorBody, LogPage, StepParams, StepWithLinks, StreamPage, TailQuery } from '../http/schemas.js';
 import { resumePoint } from '../http/sse.js';
 import type { ApiServices } from '../services.js';
 import { visibleStep } from './access.js';
@@ -47,11 +47,12 @@ export function stepRoutes(services: ApiServices): AnyRoute[] {
       tag: 'runs',
       summary: "Live tail of the step's engine output (SSE, event `log`); resumes after Last-Event-ID",
       params: StepParams,
+      query: TailQuery,
       lastEventId: true,
       responses: { 200: { description: 'Server-Sent Events', contentType: 'text/event-stream' } },
-      async handler({ params, principal, req, res }) {
+      async handler({ params, query, principal, req, res }) {
         const step = await visibleStep(services, principal, params.id);
-        const after = resumePoint(req);
+        const after = resumePoint(req, query.after);
         await services.hub.serve(
           res,
           {

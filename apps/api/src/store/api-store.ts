@@ -1,16 +1,15 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Actor, StepRun } from '@tundra/core';
+import type { Keys, RedisClient } from '@tundra/core/server';
 import { encodeEvent, LuaScript, ScriptCode } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 import { idempotencyTtlSeconds } from './idempotency-records.js';
-import type { ApiKeys } from './keys.js';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
 // The core store's defaults: audit events share the run's stream, so they share its caps too.
 const runStreamMaxLen = 10_000;
-const globalStreamMaxLen = 100_000;
+const projectStreamMaxLen = 100_000;
 
 export type DeleteProjectOutcome =
   | { kind: 'deleted' }
@@ -45,19 +44,22 @@ export class ApiStore {
   };
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: ApiKeys,
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
   ) {}
 
   async deleteProject(projectId: string, expectedVersion: number | null): Promise<DeleteProjectOutcome> {
     const { keys } = this;
     const reply = await this.scripts.deleteProject.run(
       this.redis,
-      [keys.project(projectId), keys.projects(), keys.activeItems(projectId), keys.projectTokens(projectId)],
-      [projectId, expectedVersion ?? ''],
+      [keys.project(projectId), keys.activeItems(projectId), keys.projectTokens(projectId)],
+      [expectedVersion ?? ''],
     );
     switch (reply[0]) {
       case ScriptCode.Ok:
+        // Unlisted after the record is gone: the list is in another slot. A crash in between leaves a listed id
+        // with no record, which every reader of the list skips; a DELETE again answers 404.
+        await this.redis.zrem(keys.projects(), projectId);
         return { kind: 'deleted' };
       case ScriptCode.NotFound:
         return { kind: 'not_found' };
@@ -90,7 +92,7 @@ export class ApiStore {
         keys.step(step.protocolRunId, step.id),
         keys.run(step.protocolRunId),
         keys.runEvents(step.protocolRunId),
-        keys.globalEvents(),
+        keys.projectEvents(step.projectId),
         keys.idempotency(step.protocolRunId, request.idempotencyKey),
       ],
       [
@@ -98,7 +100,7 @@ export class ApiStore {
         request.requiredRunStatus ?? '',
         JSON.stringify(event),
         runStreamMaxLen,
-        globalStreamMaxLen,
+        projectStreamMaxLen,
         idempotencyTtlSeconds,
       ],
     );

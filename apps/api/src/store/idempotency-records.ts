@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RedisClient } from '@tundra/core/server';
 import { LuaScript, ScriptCode } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
@@ -53,7 +53,7 @@ export class IdempotencyRecords {
     release: new LuaScript('release-request', luaDir),
   };
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** Claims `key` for the request with `fingerprint`, or says what the key holds already. */
   async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { Keys, RedisClient } from '@tundra/core/server';
 import { type LogLine, LogLine as LogLineSchema } from '../http/schemas.js';
-import type { ApiKeys } from './keys.js';
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -13,8 +12,8 @@ function decode([id, flat]: StreamEntry): LogLine {
 /** Reads a step's captured engine output, which the executor appends to a stream as it runs. */
 export class StepLogs {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: ApiKeys,
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
   ) {}
 
   key(runId: string, stepId: string): string {

@@ -1,4 +1,5 @@
 import type { Project, StatusMappingConfig, TaigaItemRef, TriggerRule } from '@tundra/core';
+import type { WebhookCheck, WebhookRegistration } from '../http/webhook-schemas.js';
 
 /** One thing wrong with a project's Taiga settings, named precisely enough to fix. */
 export interface TaigaProblem {
@@ -37,4 +38,12 @@ export interface TaigaItemResolver {
 export interface TaigaTaskRefs {
   /** The task's ref, or null when Taiga has no such task. Throws when Taiga cannot be asked. */
   refOf(taskId: number): Promise<number | null>;
+}
+
+/** The project's webhook in Taiga: registered by `tundra projects apply`, tested by `tundra projects check`. */
+export interface TaigaWebhooks {
+  /** Creates the webhook, or fixes its URL and key, when the bot may; otherwise says what a person does. */
+  register(project: Project): Promise<WebhookRegistration>;
+  /** Asks Taiga for a test delivery now, and reads what the ingester answered and the webhook's last deliveries. */
+  check(project: Project): Promise<WebhookCheck>;
 }

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@tundra/core/server';
 import { StopSignal } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** Why an engine was told to stop. */
@@ -12,6 +12,10 @@ export const StopKind = {
   LeaseLost: 'lease_lost',
   /** This executor is shutting down. */
   Shutdown: 'shutdown',
+  /** The engine printed nothing for the project's `limits.stallSeconds`. */
+  Stalled: 'stalled',
+  /** The engine's spending passed a step, run or day limit. */
+  BudgetExceeded: 'budget_exceeded',
 } as const;
 export type StopKind = (typeof StopKind)[keyof typeof StopKind];
 
@@ -45,7 +49,7 @@ export class StopSignalHub {
 
   constructor(
     /** A connection of its own: a subscribed connection can do nothing else. */
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
     private readonly logger: Logger,
   ) {}

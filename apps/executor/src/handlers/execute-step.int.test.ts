@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import {
   type StateStore,
   startWorkers,
 } from '@tundra/core/server';
-import { createEngineRunner } from '@tundra/engine';
+import { createEngineRunner, describeGroup, groupRunning } from '@tundra/engine';
 import {
   buildProjectSpec,
   createGitRemote,
@@ -87,7 +88,10 @@ function handlerWith(engineEnv: Record<string, string> = {}) {
       stepLeaseMs: 3_000,
       stepLogMaxLen: 1_000,
       slotWaitMs: 200,
+      leftoverEngineTimeoutMs: 5_000,
       engineEnv: { PATH: process.env.PATH, ...engineEnv },
+      contextMaxBytes: 65_536,
+      conventionsFiles: ['AGENTS.md', 'CLAUDE.md'],
     },
     logger,
     registry: new Registry(),
@@ -282,7 +286,69 @@ describe('step.execute', () => {
     expect(await eventTypes(run.id)).toContain('step_run.interrupted');
   });
 
-  it('leaves a step alone while a live executor holds its lease', async () => {
+  it('before a retry, kills the engine a dead executor left running: none of its writes reach the commit', async () => {
+    // The retry's engine notes whether the orphan was still running when it started.
+    const project = await createProject({
+      execEngine: {
+        kind: 'command',
+        command: engineScript(
+          'orphan-check.sh',
+          // Zombies (killed, not yet reaped by the test process) do not count.
+          `if ps -eo pgid=,stat= | awk -v g="$ORPHAN_PGID" '$1 == g && $2 !~ /^Z/' | grep -q .; then
+  echo yes > orphan-was-running.txt
+fi
+echo ok > retry.txt`,
+        ),
+      },
+    });
+    const { run, steps } = await runningRun(project.id);
+    const step = steps[0]!;
+    await store.runs.transitionStep(run.id, step.id, 'step_started', {
+      actor: testActor,
+      patch: (s) => ({ attempts: s.attempts + 1 }),
+    });
+    const worktree = await workspaces.ensureWorktree(project, run);
+    // What a SIGKILLed executor leaves when its engine outlives it: a group that keeps writing into the worktree,
+    // recorded beside the step's lease by an executor process that no longer exists.
+    const orphan = spawn(
+      'bash',
+      ['-c', 'echo ready; while :; do touch "orphan-$RANDOM.txt"; sleep 0.01; done'],
+      {
+        cwd: worktree.path,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    await once(orphan.stdout!, 'data');
+    const group = describeGroup(orphan.pid!);
+    const record = {
+      group,
+      owner: { pid: process.pid, startTicks: -1 },
+      attempt: 1,
+      at: new Date().toISOString(),
+    };
+    await redis.client.set(store.keys.stepEngine(run.id, step.id), JSON.stringify(record));
+    await redis.client.sadd(store.keys.hostEngines(group.host), JSON.stringify([run.id, step.id]));
+    try {
+      const result = await execute(
+        handlerWith({ ORPHAN_PGID: String(group.pgid) }),
+        project.id,
+        run.id,
+        step.id,
+      );
+      expect(result.outcome).toBe('needs_qa');
+      expect(groupRunning(group.pgid)).toBe(false);
+      const committed = git(worktree.path, 'ls-tree', '--name-only', 'HEAD').split('\n');
+      expect(committed).toContain('retry.txt');
+      expect(committed.filter((name) => name.startsWith('orphan'))).toEqual([]);
+      expect(await redis.client.exists(store.keys.stepEngine(run.id, step.id))).toBe(0);
+      expect(await redis.client.smembers(store.keys.hostEngines(group.host))).toEqual([]);
+    } finally {
+      if (groupRunning(group.pgid)) process.kill(-group.pgid, 'SIGKILL');
+    }
+  });
+
+  it('while a live executor holds the step’s lease, puts the job back until the lease can have run out', async () => {
     const project = await createProject();
     const { run, steps } = await runningRun(project.id);
     const step = steps[0]!;
@@ -291,8 +357,83 @@ describe('step.execute', () => {
       patch: (s) => ({ attempts: s.attempts + 1 }),
     });
     await redis.client.set(store.keys.stepLease(run.id, step.id), 'another-executor', 'PX', 60_000);
-    expect(await execute(handlerWith(), project.id, run.id, step.id)).toEqual({ outcome: 'duplicate' });
-    expect(await store.runs.getStep(run.id, step.id)).toMatchObject({ status: 'running', attempts: 1 });
+    const handler = handlerWith();
+    let putBack!: (jobId: string) => void;
+    const delayed = new Promise<string>((resolve) => {
+      putBack = resolve;
+    });
+    const workers = startWorkers({
+      connection: redis.connect(),
+      prefix: redis.prefix,
+      concurrency: 1,
+      logger,
+      metrics: createJobMetrics(new Registry()),
+      handlers: {
+        'step.execute': async (payload, context) => {
+          try {
+            return await handler(payload, context);
+          } catch (error) {
+            if (error instanceof DelayedError) putBack(context.job.id!);
+            throw error;
+          }
+        },
+      },
+    });
+    try {
+      await queues.enqueue('step.execute', {
+        projectId: project.id,
+        correlationId: 'corr',
+        protocolRunId: run.id,
+        stepRunId: step.id,
+        attempt: 1,
+      });
+      const job = await Job.fromId(queues.queue(QueueName.Execute), await delayed);
+      expect(await job!.getState()).toBe('delayed');
+      // Put back for the rest of the lease, not dropped: it comes back once the lease can have lapsed.
+      expect(job!.delay).toBeGreaterThan(55_000);
+      expect(await store.runs.getStep(run.id, step.id)).toMatchObject({ status: 'running', attempts: 1 });
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('runs a step whose job came back before its dead executor’s lease ran out, once the lease is gone', async () => {
+    const project = await createProject();
+    const { run, steps } = await runningRun(project.id);
+    const step = steps[0]!;
+    // A job handed on by BullMQ's stalled check while the dead executor's lease still has a moment to live.
+    await store.runs.transitionStep(run.id, step.id, 'step_started', {
+      actor: testActor,
+      patch: (s) => ({ attempts: s.attempts + 1 }),
+    });
+    await redis.client.set(store.keys.stepLease(run.id, step.id), 'dead-executor', 'PX', 1_000);
+    const handler = handlerWith();
+    const workers = startWorkers({
+      connection: redis.connect(),
+      prefix: redis.prefix,
+      concurrency: 1,
+      logger,
+      metrics: createJobMetrics(new Registry()),
+      handlers: { 'step.execute': handler },
+    });
+    try {
+      await queues.enqueue('step.execute', {
+        projectId: project.id,
+        correlationId: 'corr',
+        protocolRunId: run.id,
+        stepRunId: step.id,
+        attempt: 1,
+      });
+      await waitForStreamEntry(
+        redis.client,
+        store.keys.runEvents(run.id),
+        (fields) => JSON.parse(fields.type ?? '""') === 'step_run.execution_finished',
+      );
+      expect(await store.runs.getStep(run.id, step.id)).toMatchObject({ status: 'needs_qa', attempts: 2 });
+      expect(await eventTypes(run.id)).toContain('step_run.interrupted');
+    } finally {
+      await workers.close();
+    }
   });
 
   it('kills the engine’s process group within seconds when the step is cancelled, and commits nothing', async () => {
@@ -304,7 +445,10 @@ describe('step.execute', () => {
     const pids = await pidsOf(run.id, step.id);
     expect(pids).toHaveLength(2);
     const cancelledAt = Date.now();
-    await commands.step(run.id, step.id, 'cancelled', { actor: testActor, reason: 'cancelled by a test' });
+    await commands.transitionStep(run.id, step.id, 'cancelled', {
+      actor: testActor,
+      reason: 'cancelled by a test',
+    });
     expect(await running).toEqual({ outcome: 'stopped', reason: 'cancelled by a test' });
     expect(Date.now() - cancelledAt).toBeLessThan(5_000);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
@@ -321,7 +465,10 @@ describe('step.execute', () => {
     const handler = handlerWith();
     const running = execute(handler, project.id, run.id, steps[0]!.id);
     const pids = await pidsOf(run.id, steps[0]!.id);
-    await commands.run(run.id, 'cancelled', { actor: testActor, reason: 'run cancelled by a test' });
+    await commands.transitionRun(run.id, 'cancelled', {
+      actor: testActor,
+      reason: 'run cancelled by a test',
+    });
     expect(await running).toMatchObject({ outcome: 'stopped' });
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
     expect(await execute(handler, project.id, run.id, steps[1]!.id)).toMatchObject({ outcome: 'stale' });

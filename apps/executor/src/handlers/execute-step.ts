@@ -1,19 +1,37 @@
 import { hostname } from 'node:os';
 import {
   cancelledWithRunKey,
+  createSecretMasker,
+  deliveryOf,
   type JobPayload,
+  lastAttemptFailed,
+  type PriceTable,
   type Project,
   type ProtocolRun,
+  type RunEvent,
   type StepRun,
+  secretValues,
 } from '@tundra/core';
-import type { JobContext, JobHandler, RunCommands, StateStore } from '@tundra/core/server';
+import type { RedisClient } from '@tundra/core/server';
+import {
+  type JobContext,
+  type JobHandler,
+  type RunCommands,
+  SpendLedger,
+  type StateStore,
+} from '@tundra/core/server';
 import { createStepLogSink, type EngineProcessResult, type EngineRunner } from '@tundra/engine';
-import type { WorkspaceManager, Worktree } from '@tundra/workspace';
+import { ForgeTokenMissingError, GitPushAuthError } from '@tundra/forge';
+import { WorkspaceAuthError, type WorkspaceManager, type Worktree } from '@tundra/workspace';
 import { DelayedError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { createAgentMetrics, GuardReason } from '../agent/agent-metrics.js';
+import { type AttemptFigures, recordOf } from '../agent/attempt-figures.js';
+import { runGuardedEngine } from '../agent/guarded-run.js';
+import { decideStepStart, GateRefusal } from '../agent/pre-start-gate.js';
 import { type StepWatch, StopKind, type StopSignalHub } from '../control/stop-signal-hub.js';
+import { EngineRecords, LeftoverOutcome } from '../lease/engine-records.js';
 import { StepLeases } from '../lease/step-lease.js';
 import { ProjectSlots } from '../slots/project-slots.js';
 import { failureSummary, successSummary } from './step-summary.js';
@@ -27,6 +45,14 @@ export interface ExecuteStepSettings {
   slotWaitMs: number;
   /** The environment engines start from (see `engineBaseEnv`); the step's variables are added to it. */
   engineEnv: Record<string, string | undefined>;
+  /** How long an attempt waits for an earlier attempt's engine group to be gone before it gives up. */
+  leftoverEngineTimeoutMs: number;
+  /** Prices per model, for engines that report tokens but no cost. */
+  prices?: PriceTable;
+  /** The context file's size cap, in bytes. */
+  contextMaxBytes: number;
+  /** The repository's conventions files, the first one found goes into the context file. */
+  conventionsFiles: readonly string[];
 }
 
 export interface ExecuteStepDeps {
@@ -37,11 +63,22 @@ export interface ExecuteStepDeps {
   workspaces: WorkspaceManager;
   engine: EngineRunner;
   /** For leases, slots and step logs (the store's connection will do). */
-  redis: Redis;
+  redis: RedisClient;
   stops: StopSignalHub;
   config: ExecuteStepSettings;
   logger: Logger;
   registry: Registry;
+  /** The environment git needs to reach the project's repository (its forge token); throws when it is missing. */
+  remoteEnv?: (project: Project) => Record<string, string>;
+}
+
+/** A token the forge refused, or none to send: retrying the step will not help. */
+function isCredentialError(error: unknown): error is Error {
+  return (
+    error instanceof WorkspaceAuthError ||
+    error instanceof ForgeTokenMissingError ||
+    error instanceof GitPushAuthError
+  );
 }
 
 export type ExecuteStepResult = { outcome: string; reason?: string; commitSha?: string };
@@ -54,6 +91,12 @@ interface Execution {
   attempt: number;
   watch: StepWatch;
   logger: Logger;
+  /** The run's events so far (earlier attempts, for the context file). */
+  events: RunEvent[];
+  /** The model the attempt runs with (null: the tool's default). */
+  model: string | null;
+  /** Masks the project's secrets in text that leaves the engine. */
+  mask: (text: string) => string;
 }
 
 /**
@@ -68,6 +111,9 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   const leases = new StepLeases(deps.redis, store.keys, holder);
   const slots = new ProjectSlots(deps.redis, store.keys);
+  const engines = new EngineRecords(deps.redis, store.keys);
+  const ledger = new SpendLedger(deps.redis, store.keys);
+  const metrics = createAgentMetrics(deps.registry, { projects: store.projects, ledger });
   const slotWaits =
     (deps.registry.getSingleMetric('tundra_executor_slot_waits_total') as Counter | undefined) ??
     new Counter({
@@ -94,11 +140,15 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     if (run.status !== 'running') return stale(logger, `the run is ${run.status}`);
     let step = loaded;
     if (step.status === 'running') {
-      if (await leases.held(runId, stepId)) {
-        logger.info('the step is running under a live executor: duplicate job ignored');
-        return { outcome: 'duplicate' };
+      const leaseMs = await leases.remainingMs(runId, stepId);
+      if (leaseMs > 0) {
+        // Either a duplicate of a job a live executor is running, or (BullMQ handed on a dead executor's job before
+        // its lease ran out) the only job the step has: dropping it would leave the step running with nobody on it.
+        // Come back once the lease can have lapsed; a live executor will have moved the step on by then.
+        logger.info({ leaseMs }, 'the step’s lease is held: job put back until it can have lapsed');
+        await putBack(context, leaseMs + leaseSlackMs);
       }
-      const interrupted = await deps.commands.step(runId, stepId, 'interrupted', {
+      const interrupted = await deps.commands.transitionStep(step, 'interrupted', {
         actor,
         idempotencyKey: `exec-interrupted:${stepId}:${step.attempts}`,
         reason: 'no live executor holds the step: its executor stopped mid-attempt',
@@ -107,7 +157,10 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
         { attempt: step.attempts, outcome: interrupted.kind },
         'step was left running by a dead executor',
       );
-      step = (await store.runs.getStep(runId, stepId)) ?? step;
+      step =
+        interrupted.kind === 'applied'
+          ? interrupted.record
+          : ((await store.runs.getStep(runId, stepId)) ?? step);
     }
     if (step.status !== 'pending') return stale(logger, `the step is ${step.status}`);
 
@@ -120,7 +173,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     if (!(await slots.acquire(slot))) {
       slotWaits.inc();
       logger.info({ waitMs: config.slotWaitMs }, 'project at its concurrent-runs limit: job delayed');
-      await waitForSlot(context, config.slotWaitMs);
+      await putBack(context, config.slotWaitMs);
     }
     return executeWithSlot(run, step, project, payload, context, slot);
   };
@@ -143,11 +196,42 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     const watch = deps.stops.watch(run.id, step.id);
     let keepAlive: NodeJS.Timeout | undefined;
     try {
-      const started = await deps.commands.step(run.id, step.id, 'step_started', {
+      const events = await store.events.readRun(run.id, { count: 10_000 });
+      const gate = await decideStepStart({
+        ledger,
+        project,
+        run,
+        step,
+        afterFailure: lastAttemptFailed(events, step.id),
+        now: new Date(),
+      });
+      if (gate.kind === 'block') {
+        // Nothing was spent on this attempt: the run waits for a person (a raised limit, a fixed tag) and a resume.
+        metrics.blocks.inc({
+          project: project.id,
+          reason: gate.refusal === GateRefusal.Budget ? GuardReason.Budget : GuardReason.ModelRefused,
+        });
+        const blocked = await deps.commands.transitionRun(run, 'blocked', {
+          actor,
+          reason: gate.reason,
+          patch: () => ({ reason: gate.reason }),
+          idempotencyKey: `exec-gate:${step.id}:${attempt}:${run.version}`,
+          payload: { refusal: gate.refusal, stepRunId: step.id },
+        });
+        logger.warn({ reason: gate.reason, outcome: blocked.kind }, 'the step may not start: run blocked');
+        return { outcome: 'blocked', reason: gate.reason };
+      }
+      const started = await deps.commands.transitionStep(step, 'step_started', {
         actor,
         idempotencyKey: `exec:${step.id}:${attempt}`,
-        patch: (current) => ({ attempts: current.attempts + 1 }),
-        payload: { attempt, jobId: context.job.id ?? null, jobAttempt: payload.attempt },
+        patch: (current) => ({ attempts: current.attempts + 1, model: gate.model }),
+        payload: {
+          attempt,
+          jobId: context.job.id ?? null,
+          jobAttempt: payload.attempt,
+          model: gate.model,
+          modelSource: gate.source,
+        },
       });
       if (started.kind !== 'applied') {
         logger.info({ outcome: started.kind }, 'the step could not be started: another attempt won');
@@ -157,7 +241,17 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       keepAlive = setInterval(() => void renew(), Math.max(100, Math.floor(config.stepLeaseMs / 3)));
       // A cancel that landed between loading the run and starting the step sent its signal before we listened.
       await renew();
-      const execution: Execution = { run, step: started.record, project, attempt, watch, logger };
+      const execution: Execution = {
+        run,
+        step: started.record,
+        project,
+        attempt,
+        watch,
+        logger,
+        events,
+        model: gate.model,
+        mask: createSecretMasker(secretValues(project.secretEnv, config.engineEnv)),
+      };
       try {
         return await execute(execution);
       } catch (error) {
@@ -199,6 +293,17 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
 
   async function execute(execution: Execution): Promise<ExecuteStepResult> {
     const { run, step, project, watch, logger } = execution;
+    // An earlier attempt's engine may outlive its executor (a SIGKILL runs no exit handler): it must be gone before
+    // the worktree is reset and this attempt's engine starts, or its writes would land in this attempt's commit.
+    const leftover = await engines.stopLeftover(run.id, step.id, config.leftoverEngineTimeoutMs);
+    if (leftover === LeftoverOutcome.StillRunning) {
+      throw new Error(
+        `an earlier attempt's engine is still running after ${config.leftoverEngineTimeoutMs} ms`,
+      );
+    }
+    if (leftover !== LeftoverOutcome.None && leftover !== LeftoverOutcome.Ended) {
+      logger.warn({ outcome: leftover }, 'an earlier attempt’s engine outlived its executor');
+    }
     const worktree = await deps.workspaces.ensureWorktree(project, run);
     await deps.workspaces.prepareForAttempt(worktree);
     // A commit of this step that was never recorded is an earlier attempt's work that crashed before it could say
@@ -218,31 +323,65 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       fields: { attempt: String(execution.attempt) },
       onError: (error) => logger.warn({ err: error }, 'engine output lost: could not write the step log'),
     });
-    const result = await deps.engine.run({
-      kind: 'exec',
-      command: project.execEngine.command,
-      cwd: worktree.path,
+    let recorded: Promise<void> = Promise.resolve();
+    const { result, figures } = await runGuardedEngine({
+      engine: deps.engine,
+      ledger,
+      project,
+      run,
+      step,
+      steps: await store.runs.listSteps(run.id),
+      events: execution.events,
+      remarks: await store.conversation.contextRemarks(run.id, step.id),
+      attempt: execution.attempt,
+      model: execution.model,
+      mask: execution.mask,
+      watch,
+      worktree: worktree.path,
       env: engineEnv(execution, worktree),
-      instructions: `# ${step.title}\n\n${step.instructions}\n`,
-      timeoutMs: project.limits.stepTimeoutSeconds * 1000,
-      signal: watch.signal,
+      settings: config,
+      logger,
       onLine: sink.write,
+      onSpawn: (group) => {
+        recorded = engines.record(run.id, step.id, execution.attempt, group).catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not record the engine’s process group');
+        });
+      },
     });
+    // The group is gone once run() resolves: its record goes too.
+    await recorded;
+    await engines.clear(run.id, step.id);
     await sink.flush();
     logger.info(
-      { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs },
+      {
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        costUsd: figures.costUsd,
+        tokensIn: figures.tokensIn,
+        tokensOut: figures.tokensOut,
+        model: figures.model,
+      },
       'engine ended',
     );
+    const guard = watch.reason;
+    if (guard?.kind === StopKind.BudgetExceeded || guard?.kind === StopKind.Stalled) {
+      metrics.stops.inc({
+        project: project.id,
+        reason: guard.kind === StopKind.Stalled ? GuardReason.Stalled : GuardReason.BudgetExceeded,
+      });
+      return recordFailure(execution, guard.message, result, figures, guard.kind);
+    }
     if (result.outcome === 'cancelled') return stopped(execution);
     if (result.outcome !== 'succeeded')
-      return recordFailure(execution, result.reason ?? result.outcome, result);
+      return recordFailure(execution, execution.mask(result.reason ?? result.outcome), result, figures);
     const commit = await deps.workspaces.commitStep(worktree, {
       ref: run.taigaItem.ref,
       stepRunId: step.id,
       title: step.title,
       since,
     });
-    return finish(execution, worktree, commit, result);
+    return finish(execution, worktree, commit, result, figures);
   }
 
   async function finish(
@@ -250,27 +389,30 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     worktree: Worktree,
     commit: { sha: string; changed: boolean },
     result: EngineProcessResult | null,
+    figures: AttemptFigures | null = null,
   ): Promise<ExecuteStepResult> {
-    const { run, step, project, watch, attempt } = execution;
+    const { step, project, watch, attempt } = execution;
     // Stopped while committing: what was committed stays on the branch, but nothing is pushed or recorded.
     if (watch.signal.aborted) return stopped(execution);
     let pushed = false;
-    if (project.repository.pushRemote) {
+    // Delivery by pull request pushes to the repository itself, with the project's forge token.
+    const remote =
+      project.repository.pushRemote ?? (deliveryOf(project).kind === 'pull-request' ? 'origin' : null);
+    if (remote) {
       try {
-        await deps.workspaces.push(worktree, project.repository.pushRemote);
+        await deps.workspaces.push(worktree, remote, deps.remoteEnv?.(project) ?? {});
         pushed = true;
       } catch (error) {
-        return recordFailure(
-          execution,
-          `git push to ${project.repository.pushRemote} failed: ${(error as Error).message}`,
-        );
+        if (isCredentialError(error)) throw error;
+        return recordFailure(execution, `git push to ${remote} failed: ${(error as Error).message}`);
       }
     }
-    const resultSummary = result ? successSummary(result) : 'committed by an earlier attempt of this step';
-    const finished = await deps.commands.step(run.id, step.id, 'execution_finished', {
+    const summary = result ? successSummary(result) : 'committed by an earlier attempt of this step';
+    const resultSummary = summary === null ? null : execution.mask(summary);
+    const finished = await deps.commands.transitionStep(step, 'execution_finished', {
       actor,
       idempotencyKey: `exec-finished:${step.id}:${attempt}`,
-      patch: () => ({ commitSha: commit.sha, resultSummary }),
+      patch: (current) => ({ commitSha: commit.sha, resultSummary, ...recordOf(current, figures) }),
       payload: {
         attempt,
         commitSha: commit.sha,
@@ -280,8 +422,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
         exitCode: result?.exitCode ?? null,
         durationMs: result?.durationMs ?? 0,
         engineSkipped: result === null,
-        ...(result?.result?.tokens ? { tokens: result.result.tokens } : {}),
-        ...(result?.result?.costUsd !== undefined ? { costUsd: result.result.costUsd } : {}),
+        ...(figures ?? {}),
       },
     });
     execution.logger.info(
@@ -291,20 +432,41 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     return { outcome: finished.kind === 'applied' ? 'needs_qa' : finished.kind, commitSha: commit.sha };
   }
 
+  /** The forge refused the token (or it is not set): no attempt can pass until someone replaces it. */
+  async function blockOnCredentials(execution: Execution, error: Error): Promise<ExecuteStepResult> {
+    const { step, attempt } = execution;
+    const reason = `the repository refused Tundra's credentials: ${error.message}`;
+    const blocked = await deps.commands.transitionStep(step, 'blocked', {
+      actor,
+      idempotencyKey: `exec-credentials:${step.id}:${attempt}`,
+      patch: () => ({ resultSummary: reason }),
+      reason,
+    });
+    execution.logger.warn({ outcome: blocked.kind }, 'step blocked: credentials refused');
+    return { outcome: 'blocked', reason };
+  }
+
   async function recordFailure(
     execution: Execution,
     reason: string,
     result?: EngineProcessResult,
+    figures: AttemptFigures | null = null,
+    /** Set when the executor stopped the engine itself: `stalled`, `budget_exceeded`. */
+    guard?: string,
   ): Promise<ExecuteStepResult> {
-    const { run, step, attempt, logger } = execution;
-    const failed = await deps.commands.step(run.id, step.id, 'execution_failed', {
+    const { step, attempt, logger, mask } = execution;
+    const failed = await deps.commands.transitionStep(step, 'execution_failed', {
       actor,
       idempotencyKey: `exec-failed:${step.id}:${attempt}`,
-      patch: () => ({ resultSummary: failureSummary(reason, result?.tail) }),
+      patch: (current) => ({
+        resultSummary: mask(failureSummary(reason, result?.tail)),
+        ...recordOf(current, figures),
+      }),
       payload: {
         attempt,
-        reason,
-        outcome: result?.outcome ?? 'failed',
+        reason: mask(reason),
+        outcome: guard ?? result?.outcome ?? 'failed',
+        ...(figures ?? {}),
         exitCode: result?.exitCode ?? null,
         signal: result?.signal ?? null,
         durationMs: result?.durationMs ?? 0,
@@ -320,6 +482,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   async function recordExecutorError(execution: Execution, error: unknown): Promise<ExecuteStepResult> {
     execution.logger.error({ err: error }, 'executor error while executing the step');
     if (execution.watch.reason) return stopped(execution);
+    if (isCredentialError(error)) return blockOnCredentials(execution, error);
     return recordFailure(
       execution,
       `executor error: ${error instanceof Error ? error.message : String(error)}`,
@@ -344,13 +507,13 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       store.runs.getRun(run.id),
     ]);
     if (current?.status === 'running' && currentRun?.status === 'cancelled') {
-      await deps.commands.step(run.id, step.id, 'cancelled', {
+      await deps.commands.transitionStep(current, 'cancelled', {
         actor,
         idempotencyKey: cancelledWithRunKey(step.id),
         reason: 'the run was cancelled',
       });
     } else if (current?.status === 'running') {
-      await deps.commands.step(run.id, step.id, 'interrupted', {
+      await deps.commands.transitionStep(current, 'interrupted', {
         actor,
         idempotencyKey: `exec-interrupted:${step.id}:${attempt}`,
         reason: reason.message,
@@ -383,12 +546,15 @@ function stale(logger: Logger, reason: string): ExecuteStepResult {
   return { outcome: 'stale', reason };
 }
 
+/** A lease a job waits on is given this much more than its remaining time, so the next look finds it gone. */
+const leaseSlackMs = 100;
+
 /**
- * Puts the job back to wait for a slot. A delayed job does not use up an attempt (step.execute has few, kept for
- * errors before the step starts), which is why this is BullMQ's moveToDelayed + DelayedError rather than a
- * RetryAfterError.
+ * Puts the job back to wait (for a slot, for a lease to lapse). A delayed job does not use up an attempt
+ * (step.execute has few, kept for errors before the step starts), which is why this is BullMQ's moveToDelayed +
+ * DelayedError rather than a RetryAfterError.
  */
-async function waitForSlot(context: JobContext, waitMs: number): Promise<never> {
+async function putBack(context: JobContext, waitMs: number): Promise<never> {
   await context.job.moveToDelayed(Date.now() + waitMs, context.job.token);
   throw new DelayedError();
 }

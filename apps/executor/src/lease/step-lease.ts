@@ -1,15 +1,16 @@
+import type { RedisClient } from '@tundra/core/server';
 import { type Keys, RedisLock } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 
 /**
  * "A live executor works on this step": a lock with a TTL that the executor renews while the engine runs, held in
- * this executor's name. A redelivered job that finds the step `running` but no lease knows its executor died.
+ * this executor's name. A redelivered job that finds the step `running` but no lease knows its executor died; one
+ * that finds the lease still running waits for it to lapse or for the step to move on.
  */
 export class StepLeases {
   private readonly lock: RedisLock;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** This executor's id, stored as the lease's value. */
     private readonly holder: string,
@@ -30,7 +31,8 @@ export class StepLeases {
     await this.lock.unlock(this.keys.stepLease(runId, stepId), this.holder);
   }
 
-  async held(runId: string, stepId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.stepLease(runId, stepId))) === 1;
+  /** How long the lease still runs if nobody renews it; 0 when nobody holds it. */
+  async remainingMs(runId: string, stepId: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.keys.stepLease(runId, stepId)));
   }
 }

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RedisClient } from '@tundra/core/server';
 import { type Keys, LuaScript } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
@@ -14,7 +14,7 @@ export class ProjectSlots {
   private readonly acquireScript = new LuaScript('acquire-slot', luaDir);
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,5 +1,6 @@
 import { formatZodIssues } from '@tundra/core';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import { jsonBody } from '@tundra/core/server';
+import type { Request, RequestHandler, Response } from 'express';
 import { ReplayRequest, type ReplayService } from '../ingest/replay.js';
 import { bearerToken, safeEqual } from '../sources/verify.js';
 
@@ -7,7 +8,11 @@ import { bearerToken, safeEqual } from '../sources/verify.js';
  * `POST /admin/inbox/replay` with `Authorization: Bearer $TUNDRA_API_TOKEN` (compared in constant time). Without a
  * configured token the endpoint refuses everyone.
  */
-export function replayRoute(deps: { replay: ReplayService; apiToken: string | undefined }): RequestHandler[] {
+export function replayRoute(deps: {
+  replay: ReplayService;
+  apiToken: string | undefined;
+  bodyTimeoutMs: number;
+}): RequestHandler[] {
   const authorize: RequestHandler = (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (deps.apiToken === undefined || token === null || !safeEqual(token, deps.apiToken)) {
@@ -35,5 +40,5 @@ export function replayRoute(deps: { replay: ReplayService; apiToken: string | un
     }
     res.status(200).json(result);
   };
-  return [authorize, express.json({ limit: 16_384 }), handle];
+  return [authorize, jsonBody({ limitBytes: 16_384, timeoutMs: deps.bodyTimeoutMs }), handle];
 }

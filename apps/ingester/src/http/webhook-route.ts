@@ -1,16 +1,29 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  discardBody,
+  discardFactor,
+  jsonMediaTypeProblem,
+  type RateLimitedLog,
+  readBody,
+  stalledMessage,
+} from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Source } from '../ingest/ingest-event.js';
 import type { IngestResult, IngestService } from '../ingest/ingest-service.js';
-import { RejectReason, reject } from '../ingest/rejection.js';
+import { type Rejection, RejectReason, reject } from '../ingest/rejection.js';
 import type { IngestMetrics } from '../metrics.js';
-import { readBody } from './read-body.js';
 
 export interface WebhookRouteDeps {
   service: IngestService;
   metrics: IngestMetrics;
   logger: Logger;
+  /** Where refusals are logged: anyone can send them, so once per interval with a count. */
+  rejectionLog: RateLimitedLog;
   maxBodyBytes: number;
+  /** The longest pause between two pieces of a body (TUNDRA_HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
+  /** How long a webhook waits for Redis before it is answered 503 with Retry-After (TUNDRA_INGEST_REDIS_WAIT_MS). */
+  redisWaitMs: number;
 }
 
 /** Which webhook endpoint a request is for. */
@@ -48,36 +61,56 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return flat;
 }
 
-/** `application/json` or an `application/*+json` type, parameters (charset) aside. */
-function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const end = contentType.indexOf(';');
-  const type = (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-}
-
-/** Why the body cannot be read as JSON bytes (415), or null. Compressed bodies are refused, not inflated. */
-function mediaTypeProblem(headers: IncomingHttpHeaders): string | null {
-  if (!isJson(headers['content-type'])) return 'send Content-Type: application/json';
-  const encoding = headers['content-encoding'];
-  if (encoding !== undefined && encoding !== 'identity') {
-    return `Content-Encoding ${encoding} is not supported: send the body uncompressed`;
-  }
-  return null;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | number> = {},
+): void {
   const text = JSON.stringify(body);
   res
     .writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
+      // A sender whose body stalled may still be writing: the connection cannot carry another request.
+      ...(status === 408 ? { connection: 'close' } : {}),
+      ...headers,
     })
     .end(text);
 }
 
+/** The body as bytes, a refusal, or null when the connection is gone (nobody is left to answer). */
+async function receiveBody(req: IncomingMessage, deps: WebhookRouteDeps): Promise<Buffer | Rejection | null> {
+  const problem = jsonMediaTypeProblem(req.headers['content-type'], req.headers['content-encoding']);
+  if (problem !== null) {
+    await discardBody(req, { maxBytes: deps.maxBodyBytes * discardFactor, timeoutMs: deps.bodyTimeoutMs });
+    return reject(415, RejectReason.UnsupportedMediaType, problem);
+  }
+  const outcome = await readBody(req, { limitBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs });
+  switch (outcome.kind) {
+    case 'body':
+      return outcome.bytes;
+    case 'too_large':
+      return reject(413, RejectReason.TooLarge, 'body is larger than the limit');
+    case 'stalled':
+      return reject(408, RejectReason.Timeout, stalledMessage(outcome.timeoutMs));
+    case 'gone':
+      return null;
+    default: {
+      const unhandled: never = outcome;
+      throw new Error(`unhandled body outcome ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
 /** Sends a result as JSON with its status, and counts it. */
-function answer(res: ServerResponse, source: Source, result: IngestResult, metrics: IngestMetrics): void {
+function answer(
+  res: ServerResponse,
+  route: WebhookRoute,
+  result: IngestResult,
+  metrics: IngestMetrics,
+): void {
+  const { source } = route;
   const outcome = result.outcome === 'test' ? 'ignored' : result.outcome;
   metrics.received.inc({ source, kind: result.label, outcome });
   switch (result.outcome) {
@@ -93,20 +126,67 @@ function answer(res: ServerResponse, source: Source, result: IngestResult, metri
       sendJson(res, 200, { ignored: true, reason: result.reason });
       return;
     case 'test':
-      sendJson(res, 200, { ok: true });
+      // The sender logs this answer (Taiga keeps it in the webhook's log): it says the key matched, for whom.
+      sendJson(res, 200, {
+        ok: true,
+        test: true,
+        source,
+        ...(route.projectKey === null ? {} : { project: route.projectKey }),
+        authenticated: true,
+      });
       return;
     case 'rejected':
       metrics.rejections.inc({ source, reason: result.reason });
-      sendJson(res, result.status, {
-        error: result.reason,
-        message: result.message,
-        ...(result.issues ? { issues: result.issues } : {}),
-      });
+      sendJson(
+        res,
+        result.status,
+        {
+          error: result.reason,
+          message: result.message,
+          ...(result.issues ? { issues: result.issues } : {}),
+        },
+        result.retryAfterSeconds === undefined ? {} : { 'retry-after': result.retryAfterSeconds },
+      );
       return;
     default: {
       const unreachable: never = result;
       throw new Error(`unhandled result ${JSON.stringify(unreachable)}`);
     }
+  }
+}
+
+function unavailable(message: string, redisWaitMs: number) {
+  return {
+    ...reject(503, RejectReason.Unavailable, message),
+    retryAfterSeconds: Math.ceil(redisWaitMs / 1000),
+  };
+}
+
+/**
+ * The ingest pipeline waits for Redis through an outage (its connection never gives up on a command): for Taiga,
+ * which never retries, a short wait beats losing the event. Past `waitMs` the sender is told 503 with Retry-After,
+ * so that its delivery log says why; the commands already sent may still complete once Redis is back, in which case
+ * a redelivery is answered as a duplicate.
+ */
+async function withinRedisWait(ingested: Promise<IngestResult>, waitMs: number): Promise<IngestResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<IngestResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ...unavailable(
+            `Redis did not answer within ${waitMs} ms: the delivery was not acknowledged; send it again`,
+            waitMs,
+          ),
+          label: 'unknown',
+        }),
+      waitMs,
+    );
+  });
+  try {
+    return await Promise.race([ingested, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -117,28 +197,30 @@ function answer(res: ServerResponse, source: Source, result: IngestResult, metri
  * the signature on these raw bytes before anything parses them. Time and count every request.
  */
 export function webhookHandler(deps: WebhookRouteDeps) {
-  const { service, metrics, logger } = deps;
-  const receive = async (req: IncomingMessage, route: WebhookRoute): Promise<IngestResult> => {
-    const problem = mediaTypeProblem(req.headers);
-    if (problem !== null) {
-      req.resume();
-      return { ...reject(415, RejectReason.UnsupportedMediaType, problem), label: 'unknown' };
-    }
-    const body = await readBody(req, deps.maxBodyBytes);
-    if (!Buffer.isBuffer(body)) return { ...body, label: 'unknown' };
-    const result = await service.ingest({
-      source: route.source,
-      projectKey: route.projectKey,
-      headers: flatHeaders(req.headers),
-      body,
-      receivedAt: new Date(),
-    });
-    if (result.outcome === 'rejected' && result.reason === RejectReason.NoSecret) {
-      logger.error({ source: route.source, message: result.message }, 'webhook secret not configured');
-    } else if (result.outcome === 'rejected') {
-      logger.warn(
+  const { service, metrics, logger, rejectionLog } = deps;
+  const receive = async (req: IncomingMessage, route: WebhookRoute): Promise<IngestResult | null> => {
+    const body = await receiveBody(req, deps);
+    if (body === null) return null;
+    const result: IngestResult = Buffer.isBuffer(body)
+      ? await withinRedisWait(
+          service.ingest({
+            source: route.source,
+            projectKey: route.projectKey,
+            headers: flatHeaders(req.headers),
+            body,
+            receivedAt: new Date(),
+          }),
+          deps.redisWaitMs,
+        )
+      : { ...body, label: 'unknown' };
+    if (result.outcome === 'rejected') {
+      // An unset secret is an operator's mistake (an error); the rest is what senders, or anyone, got wrong.
+      const unset = result.reason === RejectReason.NoSecret;
+      rejectionLog.log(
+        unset ? 'error' : 'warn',
+        `${route.source}:${result.reason}`,
         { source: route.source, reason: result.reason, message: result.message },
-        'webhook rejected',
+        unset ? 'webhook secret not configured' : 'webhook rejected',
       );
     }
     return result;
@@ -146,18 +228,20 @@ export function webhookHandler(deps: WebhookRouteDeps) {
 
   return async (req: IncomingMessage, res: ServerResponse, route: WebhookRoute): Promise<void> => {
     const stop = metrics.duration.startTimer({ source: route.source });
-    let result: IngestResult;
+    let result: IngestResult | null;
     try {
       result = await receive(req, route);
     } catch (error) {
       // Redis refused the inbox write or the enqueue: nothing the sender can rely on was kept.
       logger.error({ err: error, source: route.source }, 'webhook could not be recorded');
       result = {
-        ...reject(503, RejectReason.Unavailable, 'the delivery could not be recorded; nothing was kept'),
+        ...unavailable('the delivery could not be recorded; nothing was kept', deps.redisWaitMs),
         label: 'unknown',
       };
     }
-    answer(res, route.source, result, metrics);
+    // The connection went before the body was in: the HTTP layer answered and counted it, if anyone was left.
+    if (result === null) return;
+    answer(res, route, result, metrics);
     stop();
   };
 }

@@ -1,9 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IngestKeys, RedisClient } from '@tundra/core/server';
 import { LuaScript, ScriptCode } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
 import type { Source } from '../ingest/ingest-event.js';
-import type { IngestKeys } from './keys.js';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
@@ -92,7 +91,7 @@ function decode([id, flat]: StreamEntry): InboxEntry {
  */
 export class Inbox {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: IngestKeys,
     private readonly scripts: InboxScripts,
     private readonly limits: InboxLimits,
@@ -129,9 +128,9 @@ export class Inbox {
     throw new Error(`unexpected accept reply ${JSON.stringify(reply)}`);
   }
 
-  /** Marks an entry's jobs as enqueued: a recovery will not re-drive it. */
-  async confirm(id: string): Promise<void> {
-    await this.redis.zrem(this.keys.pending(), id);
+  /** Marks entries' jobs as enqueued: a recovery will not re-drive them. */
+  async confirm(...ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.zrem(this.keys.pending(), ...ids);
   }
 
   /** Claims up to `count` entries whose jobs were never confirmed and whose grace has passed. */

@@ -15,7 +15,7 @@ export interface TaigaItemEvent {
   source: typeof Source.Taiga;
   kind: string;
   projectId: string;
-  action: 'create' | 'change';
+  action: 'create' | 'change' | 'delete';
   item: TaigaItemRef;
   /** The item's status now (Taiga sends the whole object). */
   status: { slug: string; name: string } | null;
@@ -24,15 +24,30 @@ export interface TaigaItemEvent {
   /** Display names from Taiga's diff, present when the change moved the status. */
   statusChange: { from: string | null; to: string | null } | null;
   assignmentChanged: boolean;
+  /** The change carries a person's comment (Taiga sends it with an empty diff when that is all there is). */
+  commented: boolean;
+  /** The change cleared the item's blocked flag. */
+  unblocked: boolean;
   actor: EventActor & { id: string };
   at: string;
 }
 
-/** A CI outcome or a merge, from a forge's webhook or from `scripts/ci/report.sh`. */
+/** What people said on a pull/merge request: a nudge for the review loop, which reads the details from the forge. */
+export interface PullRequestFeedback {
+  kind: 'review' | 'review_comment' | 'comment';
+  /** The PR's number (GitLab: the MR's iid). */
+  number: number;
+  author: string;
+}
+
+/**
+ * A CI outcome, a pull/merge request merged or closed, or feedback on one (`outcome: feedback`), from a forge's
+ * webhook or from `scripts/ci/report.sh`.
+ */
 export interface CiEvent {
   source: typeof Source.GitHub | typeof Source.GitLab | typeof Source.Ci;
   kind: string;
-  outcome: 'success' | 'failure' | 'merged';
+  outcome: 'success' | 'failure' | 'merged' | 'closed' | 'feedback';
   /** The repository as the sender names it (`owner/name`). */
   repository: string;
   /** Every URL or path the sender gives for the repository, matched against the projects' `repository.url`. */
@@ -42,6 +57,10 @@ export interface CiEvent {
   branch: string;
   sha: string | null;
   url: string | null;
+  /** With `outcome: feedback`: what was said, on which PR. */
+  feedback?: PullRequestFeedback;
+  /** A merge's commit on the base branch, when the forge says. */
+  mergeCommitSha?: string | null;
   actor: EventActor;
   at: string;
 }
@@ -53,12 +72,14 @@ export type IngestEvent = TaigaItemEvent | CiEvent;
 export const IgnoreReason = {
   BotUser: 'bot_user',
   ItemType: 'item_type',
-  Action: 'action',
   IrrelevantChange: 'irrelevant_change',
   EventType: 'event_type',
   NotFinished: 'not_finished',
   NotMerged: 'not_merged',
   NoBranch: 'no_branch',
+  NotPullRequest: 'not_pull_request',
+  /** A review or comment edited or deleted, or a system note: only new ones ask anything of the review loop. */
+  Action: 'action',
 } as const;
 export type IgnoreReason = (typeof IgnoreReason)[keyof typeof IgnoreReason];
 

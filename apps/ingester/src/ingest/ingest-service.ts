@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Project, type TaigaItemRef, taigaItemKey } from '@tundra/core';
-import type { JobQueues, Keys } from '@tundra/core/server';
-import type { Redis } from 'ioredis';
+import type { BulkJob, JobQueues, Keys, RedisClient } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Inbox, InboxEntry } from '../inbox/inbox.js';
 import type { Delivery, SourceAdapter } from '../sources/adapters.js';
 import type { BotIdentity } from '../sources/taiga.js';
 import type { CiEvent, IgnoreReason, Source } from './ingest-event.js';
+import { JobBatch } from './job-batch.js';
 import type { ProjectCache } from './project-cache.js';
 import { type Rejection, RejectReason, reject } from './rejection.js';
 import { repositoryMatches } from './repository-match.js';
@@ -27,7 +27,7 @@ export type IngestMode =
   | { kind: 'recover'; entryId: string };
 
 export interface IngestServiceDeps {
-  redis: Redis;
+  redis: RedisClient;
   inbox: Inbox;
   queues: JobQueues;
   /** The core store's keys: the tracked-item lookups read its indexes. */
@@ -36,6 +36,10 @@ export interface IngestServiceDeps {
   adapters: Record<Source, SourceAdapter>;
   bot: BotIdentity;
   logger: Logger;
+  /** How long a live event's jobs wait for others' before they are added in one round trip (ms). */
+  batchWindowMs?: number;
+  /** Told how long each live event waited from its answer to its jobs being in Redis (s). */
+  onJobsAdded?: (delaysSeconds: readonly number[]) => void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -45,7 +49,27 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * drop what no rule wants, de-duplicate and record in the inbox, then enqueue the jobs it causes.
  */
 export class IngestService {
-  constructor(private readonly deps: IngestServiceDeps) {}
+  private readonly batch: JobBatch;
+
+  constructor(private readonly deps: IngestServiceDeps) {
+    this.batch = new JobBatch({
+      enqueue: (jobs) => deps.queues.enqueueBulk(jobs),
+      confirm: (ids) => deps.inbox.confirm(...ids),
+      onError: (error, ids) =>
+        deps.logger.warn(
+          { err: error, eventIds: ids },
+          'could not add the jobs of accepted events; recovery will re-drive them',
+        ),
+      onAdded: deps.onJobsAdded,
+      windowMs: deps.batchWindowMs ?? 5,
+      maxEvents: 100,
+    });
+  }
+
+  /** Adds the jobs of every event accepted so far: resolves once they are in Redis (or left to recovery). */
+  settled(): Promise<void> {
+    return this.batch.flush();
+  }
 
   async ingest(delivery: Delivery, mode: IngestMode = { kind: 'live' }): Promise<IngestResult> {
     const { adapters, projects } = this.deps;
@@ -108,22 +132,31 @@ export class IngestService {
     const needsTracking = event.source === 'taiga' && intents.some((intent) => intent.requiresTracked);
     const [accepted, tracked] = await Promise.all([
       this.record(delivery, adapter, item, intents.length > 0, mode),
-      needsTracking ? this.isTracked(event.projectId, event.item) : false,
+      needsTracking ? this.isTracked(event.projectId, event.item, event.commented) : false,
     ]);
     if (accepted.kind === 'duplicate')
       return { outcome: 'duplicate', label: event.kind, eventId: accepted.id };
 
-    const due = intents.filter((intent) => !intent.requiresTracked || tracked);
-    const jobs = await Promise.all(due.map((intent) => this.enqueue(intent, accepted.id)));
-    // A recovered entry is confirmed whatever it causes now (its project may have changed since), or recovery would
-    // take it again and again until the inbox trims it.
-    if (intents.length > 0 || mode.kind === 'recover') this.confirm(accepted.id, mode);
-    this.deps.logger.info(
+    const due = intents
+      .filter((intent) => !intent.requiresTracked || tracked)
+      .map((intent) => bulkJob(intent, accepted.id));
+    const jobs = due.map((job) => job.options.jobId);
+    if (mode.kind === 'live') {
+      // Answered now: the event is in the inbox and pending; the batch adds its jobs and confirms it.
+      if (intents.length > 0) this.batch.add(accepted.id, due);
+    } else {
+      // A replay answers once its jobs are added; a recovered entry is confirmed whatever it causes now (its project
+      // may have changed since), or recovery would take it again and again until the inbox trims it.
+      if (due.length > 0) await this.deps.queues.enqueueBulk(due);
+      if (intents.length > 0 || mode.kind === 'recover') await this.deps.inbox.confirm(accepted.id);
+    }
+    // Debug, not info: a line per webhook cost about as much CPU as parsing and validating it. The inbox keeps every
+    // delivery, and the jobs carry the event id as their correlation id into every worker's log lines.
+    this.deps.logger.debug(
       {
         source: event.source,
         kind: event.kind,
         eventId: accepted.id,
-        // The jobs carry the event id as their correlation id: a run this event starts keeps it for its whole life.
         correlationId: accepted.id,
         jobs,
         replayOf: mode.kind === 'replay' ? mode.of : undefined,
@@ -158,10 +191,12 @@ export class IngestService {
     if (event.projectHint !== null) {
       return (await this.deps.projects.get(event.projectHint)) ? [event.projectHint] : null;
     }
-    const all = await this.deps.projects.list();
-    return all
-      .filter((project) => repositoryMatches(project.repository.url, event.repositoryAliases))
-      .map((p) => p.id);
+    const using = (all: Project[]) =>
+      all
+        .filter((project) => repositoryMatches(project.repository.url, event.repositoryAliases))
+        .map((p) => p.id);
+    const found = using(await this.deps.projects.list());
+    return found.length > 0 ? found : using(await this.deps.projects.listAfterMiss());
   }
 
   private async record(
@@ -199,43 +234,32 @@ export class IngestService {
     );
   }
 
-  /** Whether Tundra tracks the item: it is an active run's item, or (a task) one of a run's steps. */
-  private async isTracked(projectId: string, item: TaigaItemRef): Promise<boolean> {
-    const { redis, storeKeys } = this.deps;
-    const [active, step] = await Promise.all([
-      redis.hexists(storeKeys.activeItems(projectId), taigaItemKey(item)),
-      item.type === 'task' ? redis.hexists(storeKeys.taskSteps(projectId), String(item.id)) : 0,
-    ]);
-    return active === 1 || step === 1;
-  }
-
-  private enqueue(intent: JobIntent, eventId: string): Promise<string> {
-    const { queues } = this.deps;
-    const options = { jobId: jobIdFor(intent, eventId) };
-    switch (intent.job) {
-      case 'run.start':
-        return queues.enqueue(intent.job, jobPayloadFor(intent, eventId), options);
-      case 'taiga.item_changed':
-        return queues.enqueue(intent.job, jobPayloadFor(intent, eventId), options);
-      case 'ci.result':
-        return queues.enqueue(intent.job, jobPayloadFor(intent, eventId), options);
-      default: {
-        const unreachable: never = intent;
-        throw new Error(`unhandled job intent ${JSON.stringify(unreachable)}`);
-      }
-    }
-  }
-
   /**
-   * Takes the entry out of the pending set. A live request does not wait for it: if it is lost, recovery re-drives
-   * the entry and the deterministic job ids make that a no-op.
+   * Whether Tundra tracks the item: it is an active run's item, or (a task) one of a run's steps. A comment counts
+   * on any item that had a run: a command on the story of a run that has ended is answered, never dropped.
    */
-  private confirm(eventId: string, mode: IngestMode): void {
-    this.deps.inbox.confirm(eventId).catch((error: unknown) => {
-      this.deps.logger.warn(
-        { err: error, eventId, mode: mode.kind },
-        'could not confirm inbox entry; recovery will re-drive it',
-      );
-    });
+  private async isTracked(projectId: string, item: TaigaItemRef, commented: boolean): Promise<boolean> {
+    const { redis, storeKeys } = this.deps;
+    const key = taigaItemKey(item);
+    const [active, step, hadRun] = await Promise.all([
+      redis.hexists(storeKeys.activeItems(projectId), key),
+      item.type === 'task' ? redis.hexists(storeKeys.taskSteps(projectId), String(item.id)) : 0,
+      commented ? redis.exists(storeKeys.itemRuns(projectId, key)) : 0,
+    ]);
+    return active === 1 || step === 1 || hadRun === 1;
   }
+}
+
+/**
+ * The job an intent becomes once the inbox gave its event an id; the job id is derived from that id. `JobIntent`
+ * pairs each job name with its payload type, which TypeScript cannot carry through the union, so the pairing is
+ * asserted here and checked at run time: `enqueueBulk` parses every payload against its contract. A new rule's job
+ * needs nothing here.
+ */
+function bulkJob(intent: JobIntent, eventId: string): BulkJob & { options: { jobId: string } } {
+  return {
+    name: intent.job,
+    payload: jobPayloadFor(intent, eventId),
+    options: { jobId: jobIdFor(intent, eventId) },
+  } as BulkJob & { options: { jobId: string } };
 }

@@ -24,6 +24,8 @@ function taiga(overrides: Partial<TaigaItemEvent> = {}): TaigaItemEvent {
     assignees: { ids: [], usernames: [] },
     statusChange: null,
     assignmentChanged: false,
+    commented: false,
+    unblocked: false,
     actor: { id: '5', username: 'alice' },
     at: '2026-01-01T00:00:00.000Z',
     ...overrides,
@@ -58,22 +60,22 @@ describe('routing table', () => {
     [
       'a change that assigns the bot',
       taiga({ assignmentChanged: true, ...botAssigned }),
-      ['bot_assignment:run.start'],
+      ['bot_assignment:run.start', 'human_change:taiga.item_changed'],
     ],
     [
       'a change elsewhere while the bot is assigned',
       taiga({ statusChange: { from: 'New', to: 'In progress' }, ...botAssigned }),
-      ['human_status_move:taiga.item_changed'],
+      ['human_change:taiga.item_changed'],
     ],
     [
-      'an assignment to someone else',
+      "an assignment to someone else (which pauses a tracked item's run)",
       taiga({ assignmentChanged: true, assignees: { ids: [3], usernames: ['bob'] } }),
-      [],
+      ['human_change:taiga.item_changed'],
     ],
     [
       'the bot assigned by id only (assigned_users)',
       taiga({ assignmentChanged: true, assignees: { ids: [9], usernames: [] } }),
-      ['bot_assignment:run.start'],
+      ['bot_assignment:run.start', 'human_change:taiga.item_changed'],
     ],
     [
       'a move into the trigger status',
@@ -81,7 +83,7 @@ describe('routing table', () => {
         status: { slug: 'ready-for-agent', name: 'Ready for agent' },
         statusChange: { from: 'New', to: 'Ready for agent' },
       }),
-      ['trigger_status:run.start', 'human_status_move:taiga.item_changed'],
+      ['trigger_status:run.start', 'human_change:taiga.item_changed'],
     ],
     [
       'a task created in the trigger status',
@@ -96,8 +98,12 @@ describe('routing table', () => {
     [
       'a status move elsewhere',
       taiga({ statusChange: { from: 'New', to: 'Done' } }),
-      ['human_status_move:taiga.item_changed'],
+      ['human_change:taiga.item_changed'],
     ],
+    ['a comment', taiga({ commented: true }), ['human_change:taiga.item_changed']],
+    ['a cleared blocked flag', taiga({ unblocked: true }), ['human_change:taiga.item_changed']],
+    ['a deleted story', taiga({ action: 'delete' }), ['human_change:taiga.item_changed']],
+    ['a rename', taiga(), []],
     ['a CI event for no project', ciEvent, []],
   ])('%s', (_name, event, expected) => {
     expect(rules(event)).toEqual(expected);
@@ -129,6 +135,9 @@ describe('routing table', () => {
       byUserId: 5,
       statusFrom: 'a',
       statusTo: 'ready-for-agent',
+      commented: false,
+      deleted: false,
+      unblocked: false,
     });
   });
 

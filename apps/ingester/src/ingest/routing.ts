@@ -1,4 +1,4 @@
-import type { JobPayload, TriggerRule } from '@tundra/core';
+import { type JobPayload, StartTrigger, type TriggerRule } from '@tundra/core';
 import { type BotIdentity, isBot } from '../sources/taiga.js';
 import type { CiEvent, IngestEvent, TaigaItemEvent } from './ingest-event.js';
 
@@ -13,10 +13,12 @@ export interface RouteContext {
 
 /** The routing rules, by id; `routingTable` has one row for each. */
 export const RuleId = {
-  BotAssignment: 'bot_assignment',
-  TriggerStatus: 'trigger_status',
-  HumanStatusMove: 'human_status_move',
+  // The two that start runs are named in the run.start job too.
+  BotAssignment: StartTrigger.BotAssignment,
+  TriggerStatus: StartTrigger.TriggerStatus,
+  HumanChange: 'human_change',
   CiResult: 'ci_result',
+  PullRequestFeedback: 'pr_feedback',
 } as const;
 export type RuleId = (typeof RuleId)[keyof typeof RuleId];
 
@@ -28,6 +30,7 @@ export type JobIntent = { rule: RuleId } & (
   /** Only for an item Tundra tracks; the service looks that up in parallel with the inbox accept. */
   | { job: 'taiga.item_changed'; payload: Omit<JobPayload<'taiga.item_changed'>, Ids>; requiresTracked: true }
   | { job: 'ci.result'; payload: Omit<JobPayload<'ci.result'>, Ids>; requiresTracked: false }
+  | { job: 'pr.feedback'; payload: Omit<JobPayload<'pr.feedback'>, Ids>; requiresTracked: false }
 );
 
 interface RoutingRule {
@@ -46,11 +49,11 @@ const isBotAssigned = (event: TaigaItemEvent, bot: BotIdentity) =>
 const taiga = (event: IngestEvent): event is TaigaItemEvent => event.source === 'taiga';
 const ci = (event: IngestEvent): event is CiEvent => event.source !== 'taiga';
 
-function startRun(rule: RuleId, event: TaigaItemEvent): JobIntent {
+function startRun(rule: StartTrigger, event: TaigaItemEvent): JobIntent {
   return {
     rule,
     job: 'run.start',
-    payload: { projectId: event.projectId, taigaItem: event.item },
+    payload: { projectId: event.projectId, taigaItem: event.item, trigger: rule },
     requiresTracked: false,
   };
 }
@@ -87,23 +90,34 @@ export const routingTable = [
         : [],
   },
   {
-    id: RuleId.HumanStatusMove,
+    id: RuleId.HumanChange,
     sources: ['taiga'],
     job: 'taiga.item_changed',
-    when: "A person (never the bot) moves the status of an item Tundra tracks (an active run's item, or a step's task); the worker applies the reverse status mapping (cancel, approve, pause).",
+    when: "A person (never the bot) changes an item Tundra tracks (an active run's item, or a step's task; for a comment, any item that had a run): moves its status, comments, clears its blocked flag, changes its assignees or deletes it; the worker reads what that means (status mapping, comment commands, feedback, board gestures).",
     intents: (event, ctx) =>
-      taiga(event) && event.action === 'change' && event.statusChange !== null && !isBot(ctx.bot, event.actor)
+      taiga(event) &&
+      event.action !== 'create' &&
+      !isBot(ctx.bot, event.actor) &&
+      (event.action === 'delete' ||
+        event.statusChange !== null ||
+        event.commented ||
+        event.unblocked ||
+        event.assignmentChanged)
         ? [
             {
-              rule: RuleId.HumanStatusMove,
+              rule: RuleId.HumanChange,
               job: 'taiga.item_changed',
               payload: {
                 projectId: event.projectId,
                 taigaItem: event.item,
                 byUserId: Number(event.actor.id),
                 // Taiga's diff holds display names only; the new status is also in the data, by slug.
-                statusFrom: event.statusChange.from,
-                statusTo: event.status?.slug ?? event.statusChange.to,
+                statusFrom: event.statusChange?.from ?? null,
+                statusTo: event.statusChange === null ? null : (event.status?.slug ?? event.statusChange.to),
+                commented: event.commented,
+                deleted: event.action === 'delete',
+                unblocked: event.unblocked,
+                ...(event.assignmentChanged ? { botAssigned: isBotAssigned(event, ctx.bot) } : {}),
               },
               requiresTracked: true,
             },
@@ -114,19 +128,43 @@ export const routingTable = [
     id: RuleId.CiResult,
     sources: ['github', 'gitlab', 'ci'],
     job: 'ci.result',
-    when: 'A CI run finished with success or failure, or a pull/merge request was merged, on a repository some project uses: one job per such project, with repository, branch and head SHA.',
+    when: 'A CI run finished with success or failure, or a pull/merge request was merged or closed, on a repository some project uses: one job per such project, with repository, branch and head SHA.',
+    intents: (event, ctx) => {
+      if (!ci(event) || event.outcome === 'feedback') return [];
+      const { outcome } = event;
+      return ctx.ciProjects.map((projectId) => ({
+        rule: RuleId.CiResult,
+        job: 'ci.result',
+        payload: {
+          projectId,
+          repository: event.repository,
+          branch: event.branch,
+          sha: event.sha,
+          outcome,
+          url: event.url,
+          ...(event.mergeCommitSha ? { mergeCommitSha: event.mergeCommitSha } : {}),
+        },
+        requiresTracked: false,
+      }));
+    },
+  },
+  {
+    id: RuleId.PullRequestFeedback,
+    sources: ['github', 'gitlab'],
+    job: 'pr.feedback',
+    when: 'A review, a review comment or a comment on a pull/merge request of a repository some project uses: one job per such project, with the PR number and the author; the planner reads the feedback from the forge.',
     intents: (event, ctx) =>
-      ci(event)
+      ci(event) && event.outcome === 'feedback' && event.feedback
         ? ctx.ciProjects.map((projectId) => ({
-            rule: RuleId.CiResult,
-            job: 'ci.result',
+            rule: RuleId.PullRequestFeedback,
+            job: 'pr.feedback',
             payload: {
               projectId,
               repository: event.repository,
-              branch: event.branch,
-              sha: event.sha,
-              outcome: event.outcome,
-              url: event.url,
+              number: event.feedback!.number,
+              branch: event.branch === '' ? null : event.branch,
+              kind: event.feedback!.kind,
+              author: event.feedback!.author,
             },
             requiresTracked: false,
           }))

@@ -1,4 +1,4 @@
-import type { Project } from '@tundra/core';
+import { isWebhookKeyVariable, type Project, webhookKeyVariablePrefix } from '@tundra/core';
 import { verifyTaigaSignature } from '@tundra/taiga/webhook-signature';
 import type { Normalised, Source } from '../ingest/ingest-event.js';
 import { type Rejection, RejectReason, reject } from '../ingest/rejection.js';
@@ -71,6 +71,12 @@ export function createAdapters(secrets: AdapterSecrets, bot: BotIdentity): Recor
       keptHeaders: ['x-taiga-webhook-signature'],
       authenticate(delivery, { project }) {
         const ref = project?.taiga.webhookSecretRef ?? '';
+        // A project stored before the prefix was enforced may name any variable: none outside it is a key.
+        if (!isWebhookKeyVariable(ref)) {
+          return unset(
+            `the webhook key of project ${project?.id} (${ref} is not a ${webhookKeyVariablePrefix}* variable)`,
+          );
+        }
         const key = secrets.taigaWebhookKey(ref);
         if (key === undefined) return unset(`the webhook key of project ${project?.id} (${ref})`);
         const header = delivery.headers['x-taiga-webhook-signature'];

@@ -58,6 +58,14 @@ describe('normaliseGithub (GitHub example payloads)', () => {
     });
   });
 
+  it('reads a pull request closed without a merge (the closed example)', () => {
+    const example = first('pull_request', 'closed');
+    expect(normaliseGithub('pull_request', example, receivedAt)).toMatchObject({
+      kind: 'event',
+      event: { outcome: 'closed', branch: 'changes', sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821' },
+    });
+  });
+
   it('reads a status for the branch whose head is the commit', () => {
     const example = first('status');
     example.branches[1].commit.sha = example.sha;
@@ -72,10 +80,12 @@ describe('normaliseGithub (GitHub example payloads)', () => {
     const example = first('pull_request', 'closed');
     example.pull_request.merged = true;
     example.pull_request.merged_at = '2019-05-15T15:20:33Z';
+    example.pull_request.merge_commit_sha = 'c4295bd74fb0f4d0b6ac2fa3ac3b4cf0ac0c4d81';
     expect(normaliseGithub('pull_request', example, receivedAt)).toMatchObject({
       kind: 'event',
       event: {
         outcome: 'merged',
+        mergeCommitSha: 'c4295bd74fb0f4d0b6ac2fa3ac3b4cf0ac0c4d81',
         branch: 'changes',
         sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
         at: '2019-05-15T15:20:33.000Z',
@@ -84,7 +94,6 @@ describe('normaliseGithub (GitHub example payloads)', () => {
   });
 
   it.each([
-    ['a pull request closed without merging', 'pull_request', first('pull_request', 'closed'), 'not_merged'],
     ['an opened pull request', 'pull_request', first('pull_request', 'opened'), 'not_merged'],
     ['a requested workflow run', 'workflow_run', first('workflow_run', 'requested'), 'not_finished'],
     [

@@ -9,6 +9,9 @@ export const githubEvents = [
   'check_run',
   'status',
   'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'issue_comment',
   'ping',
 ] as const;
 
@@ -69,8 +72,34 @@ const PullRequest = z.looseObject({
     merged: z.boolean().nullish(),
     html_url: z.string().nullish(),
     merged_at: z.string().nullish(),
+    closed_at: z.string().nullish(),
+    merge_commit_sha: z.string().nullish(),
     head: z.looseObject({ ref: z.string(), sha: z.string() }),
   }),
+});
+
+const Login = z.looseObject({ login: z.string() });
+const PullRef = z.looseObject({
+  number: z.number().int().positive(),
+  head: z.looseObject({ ref: z.string() }),
+});
+const Review = z.looseObject({
+  ...envelope,
+  action: z.string(),
+  review: z.looseObject({ state: z.string(), user: Login, submitted_at: z.string().nullish() }),
+  pull_request: PullRef,
+});
+const ReviewComment = z.looseObject({
+  ...envelope,
+  action: z.string(),
+  comment: z.looseObject({ user: Login, created_at: z.string().nullish() }),
+  pull_request: PullRef,
+});
+const IssueComment = z.looseObject({
+  ...envelope,
+  action: z.string(),
+  issue: z.looseObject({ number: z.number().int().positive(), pull_request: z.looseObject({}).nullish() }),
+  comment: z.looseObject({ user: Login, body: z.string(), created_at: z.string().nullish() }),
 });
 
 /** GitHub's check conclusions: which count as a pass, which as a failure; the rest (cancelled, skipped…) say nothing. */
@@ -86,7 +115,9 @@ type Shaped = z.infer<typeof WorkflowRun>;
 function ciEvent(
   kind: string,
   payload: Pick<Shaped, 'repository' | 'sender'>,
-  fields: Pick<CiEvent, 'outcome' | 'branch' | 'sha' | 'url'> & { at: string | null | undefined },
+  fields: Pick<CiEvent, 'outcome' | 'branch' | 'sha' | 'url' | 'mergeCommitSha' | 'feedback'> & {
+    at: string | null | undefined;
+  },
   receivedAt: Date,
 ): Normalised {
   const repo = payload.repository;
@@ -104,6 +135,8 @@ function ciEvent(
       branch: fields.branch,
       sha: fields.sha,
       url: fields.url,
+      ...(fields.mergeCommitSha ? { mergeCommitSha: fields.mergeCommitSha } : {}),
+      ...(fields.feedback ? { feedback: fields.feedback } : {}),
       actor: {
         id: payload.sender ? String(payload.sender.id) : null,
         username: payload.sender?.login ?? null,
@@ -111,6 +144,30 @@ function ciEvent(
       at: isoTime(fields.at, receivedAt),
     },
   };
+}
+
+function feedbackEvent(
+  kind: string,
+  payload: Pick<Shaped, 'repository' | 'sender'>,
+  pr: { number: number; head: { ref: string } },
+  feedback: 'review' | 'review_comment' | 'comment',
+  author: string,
+  at: string | null | undefined,
+  receivedAt: Date,
+): Normalised {
+  return ciEvent(
+    kind,
+    payload,
+    {
+      outcome: 'feedback',
+      branch: pr.head.ref,
+      sha: null,
+      url: null,
+      feedback: { kind: feedback, number: pr.number, author },
+      at,
+    },
+    receivedAt,
+  );
 }
 
 /** Normalises a verified GitHub webhook (`event` = the `X-GitHub-Event` header). Pure. */
@@ -194,17 +251,66 @@ export function normaliseGithub(event: string, body: unknown, receivedAt: Date):
       const parsed = checkShape(PullRequest, body);
       if (!parsed.ok) return parsed.invalid;
       const pr = parsed.data.pull_request;
-      if (parsed.data.action !== 'closed' || pr.merged !== true) return ignored(IgnoreReason.NotMerged);
+      if (parsed.data.action !== 'closed') return ignored(IgnoreReason.NotMerged);
+      const merged = pr.merged === true;
       return ciEvent(
         label,
         parsed.data,
         {
-          outcome: 'merged',
+          outcome: merged ? 'merged' : 'closed',
           branch: pr.head.ref,
           sha: pr.head.sha,
           url: pr.html_url ?? null,
-          at: pr.merged_at,
+          mergeCommitSha: merged ? (pr.merge_commit_sha ?? null) : null,
+          at: merged ? pr.merged_at : pr.closed_at,
         },
+        receivedAt,
+      );
+    }
+    case 'pull_request_review': {
+      const parsed = checkShape(Review, body);
+      if (!parsed.ok) return parsed.invalid;
+      const { review, pull_request: pr } = parsed.data;
+      if (parsed.data.action !== 'submitted') return ignored(IgnoreReason.Action);
+      return feedbackEvent(
+        label,
+        parsed.data,
+        pr,
+        'review',
+        review.user.login,
+        review.submitted_at,
+        receivedAt,
+      );
+    }
+    case 'pull_request_review_comment': {
+      const parsed = checkShape(ReviewComment, body);
+      if (!parsed.ok) return parsed.invalid;
+      const { comment, pull_request: pr } = parsed.data;
+      if (parsed.data.action !== 'created') return ignored(IgnoreReason.Action);
+      return feedbackEvent(
+        label,
+        parsed.data,
+        pr,
+        'review_comment',
+        comment.user.login,
+        comment.created_at,
+        receivedAt,
+      );
+    }
+    case 'issue_comment': {
+      const parsed = checkShape(IssueComment, body);
+      if (!parsed.ok) return parsed.invalid;
+      const { comment, issue } = parsed.data;
+      if (parsed.data.action !== 'created') return ignored(IgnoreReason.Action);
+      if (!issue.pull_request) return ignored(IgnoreReason.NotPullRequest);
+      // An issue comment does not name the PR's branch: the run is found by the PR's number.
+      return feedbackEvent(
+        label,
+        parsed.data,
+        { number: issue.number, head: { ref: '' } },
+        'comment',
+        comment.user.login,
+        comment.created_at,
         receivedAt,
       );
     }

@@ -85,6 +85,17 @@ describe("normaliseGitlab (GitLab's documented examples)", () => {
     });
   });
 
+  it('reads a merge request closed without a merge', () => {
+    const closed = example('merge_request_open', (j) => {
+      j.object_attributes.action = 'close';
+      j.object_attributes.state = 'closed';
+    });
+    expect(normaliseGitlab('Merge Request Hook', closed, receivedAt)).toMatchObject({
+      kind: 'event',
+      event: { outcome: 'closed', branch: 'ms-viewport' },
+    });
+  });
+
   it.each([
     ['an opened merge request', 'Merge Request Hook', example('merge_request_open'), 'not_merged'],
     ['a job just created', 'Job Hook', example('job_created'), 'not_finished'],

@@ -7,6 +7,7 @@ export const gitlabEvents = {
   'Pipeline Hook': 'pipeline',
   'Merge Request Hook': 'merge_request',
   'Job Hook': 'job',
+  'Note Hook': 'note',
 } as const;
 
 const Project = z.looseObject({
@@ -54,7 +55,21 @@ const MergeRequest = z.looseObject({
     url: z.string().nullish(),
     updated_at: z.string().nullish(),
     last_commit: z.looseObject({ id: z.string() }).nullish(),
+    merge_commit_sha: z.string().nullish(),
   }),
+});
+
+const Note = z.looseObject({
+  object_kind: z.literal('note'),
+  user: User,
+  project: Project,
+  object_attributes: z.looseObject({
+    noteable_type: z.string(),
+    position: z.unknown().optional(),
+    created_at: z.string().nullish(),
+    system: z.boolean().nullish(),
+  }),
+  merge_request: z.looseObject({ iid: z.number().int().positive(), source_branch: z.string() }).nullish(),
 });
 
 function outcomeOf(status: string): 'success' | 'failure' | null {
@@ -66,7 +81,9 @@ function outcomeOf(status: string): 'success' | 'failure' | null {
 function ciEvent(
   kind: string,
   payload: { user?: z.infer<typeof User>; project: z.infer<typeof Project> },
-  fields: Pick<CiEvent, 'outcome' | 'branch' | 'sha' | 'url'> & { at: string | null | undefined },
+  fields: Pick<CiEvent, 'outcome' | 'branch' | 'sha' | 'url' | 'mergeCommitSha' | 'feedback'> & {
+    at: string | null | undefined;
+  },
   receivedAt: Date,
 ): Normalised {
   const project = payload.project;
@@ -87,6 +104,8 @@ function ciEvent(
       branch: fields.branch,
       sha: fields.sha,
       url: fields.url,
+      ...(fields.mergeCommitSha ? { mergeCommitSha: fields.mergeCommitSha } : {}),
+      ...(fields.feedback ? { feedback: fields.feedback } : {}),
       actor: { id: payload.user ? String(payload.user.id) : null, username: payload.user?.username ?? null },
       at: isoTime(fields.at, receivedAt),
     },
@@ -133,16 +152,43 @@ export function normaliseGitlab(event: string, body: unknown, receivedAt: Date):
       const parsed = checkShape(MergeRequest, body);
       if (!parsed.ok) return parsed.invalid;
       const mr = parsed.data.object_attributes;
-      if (mr.action !== 'merge') return ignored(IgnoreReason.NotMerged);
+      if (mr.action !== 'merge' && mr.action !== 'close') return ignored(IgnoreReason.NotMerged);
       return ciEvent(
         label,
         parsed.data,
         {
-          outcome: 'merged',
+          outcome: mr.action === 'merge' ? 'merged' : 'closed',
+          mergeCommitSha: mr.action === 'merge' ? (mr.merge_commit_sha ?? null) : null,
           branch: mr.source_branch,
           sha: mr.last_commit?.id ?? null,
           url: mr.url ?? null,
           at: mr.updated_at,
+        },
+        receivedAt,
+      );
+    }
+    case 'note': {
+      const parsed = checkShape(Note, body);
+      if (!parsed.ok) return parsed.invalid;
+      const note = parsed.data.object_attributes;
+      const mr = parsed.data.merge_request;
+      if (note.noteable_type !== 'MergeRequest' || !mr) return ignored(IgnoreReason.NotPullRequest);
+      if (note.system) return ignored(IgnoreReason.Action);
+      return ciEvent(
+        label,
+        parsed.data,
+        {
+          outcome: 'feedback',
+          branch: mr.source_branch,
+          sha: null,
+          url: null,
+          feedback: {
+            // A note with a position is a diff note: GitLab's review comment on a line.
+            kind: note.position ? 'review_comment' : 'comment',
+            number: mr.iid,
+            author: parsed.data.user?.username ?? '',
+          },
+          at: note.created_at,
         },
         receivedAt,
       );

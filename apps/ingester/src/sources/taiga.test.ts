@@ -28,6 +28,8 @@ describe('normaliseTaiga', () => {
         assignees: { ids: [], usernames: [] },
         statusChange: null,
         assignmentChanged: false,
+        commented: false,
+        unblocked: false,
         actor: { id: '5', username: 'admin' },
         at: '2026-11-23T03:53:38.639Z',
       },
@@ -60,8 +62,11 @@ describe('normaliseTaiga', () => {
   it.each([
     ['the test button', body('test'), { kind: 'test', label: 'test.test' }],
     [
-      'a comment-only change',
-      body('task_change_comment'),
+      'a change to nothing a rule reads (a rename)',
+      variant('task_change_comment', (j) => {
+        j.change.comment = '';
+        j.change.diff = { subject: { from: 'a', to: 'b' } };
+      }),
       { kind: 'ignored', label: 'task.change', reason: 'irrelevant_change' },
     ],
     [
@@ -92,15 +97,36 @@ describe('normaliseTaiga', () => {
       }),
       { kind: 'ignored', label: 'other.create', reason: 'item_type' },
     ],
-    [
-      'a deleted task',
-      variant('task_create', (j) => {
-        j.action = 'delete';
-      }),
-      { kind: 'ignored', label: 'task.delete', reason: 'action' },
-    ],
   ])('drops %s', (_name, input, expected) => {
     expect(normaliseTaiga(input, ctx)).toEqual(expected);
+  });
+
+  it('reads a comment-only change: Taiga sends it with an empty diff (capture)', () => {
+    expect(normaliseTaiga(body('task_change_comment'), ctx)).toMatchObject({
+      kind: 'event',
+      event: { action: 'change', commented: true, statusChange: null, assignmentChanged: false },
+    });
+  });
+
+  it('reads a deleted task, and a cleared blocked flag', () => {
+    expect(
+      normaliseTaiga(
+        variant('task_create', (j) => {
+          j.action = 'delete';
+        }),
+        ctx,
+      ),
+    ).toMatchObject({ kind: 'event', event: { action: 'delete', item: { type: 'task', id: 1 } } });
+    expect(
+      normaliseTaiga(
+        variant('task_change_comment', (j) => {
+          j.change.comment = '';
+          j.data.is_blocked = false;
+          j.change.diff = { is_blocked: { from: true, to: false } };
+        }),
+        ctx,
+      ),
+    ).toMatchObject({ kind: 'event', event: { unblocked: true, commented: false } });
   });
 
   it('collects assigned_to and assigned_users, and notices an assignment diff', () => {

@@ -9,31 +9,43 @@ export interface BotIdentity {
   userId: number | null;
 }
 
-const TaigaUser = z.looseObject({ id: z.number().int(), username: z.string().optional() });
+// Only the fields the rules read are checked, and the schemas strip the rest rather than copy it (`looseObject`
+// copies every key a sender sent, and Taiga sends dozens: most of the validation's cost per webhook).
+const TaigaUser = z.object({ id: z.number().int(), username: z.string().optional() });
 
 /** The envelope every Taiga webhook has (see the captures in the Taiga contract). */
-export const TaigaWebhookBody = z.looseObject({
+export const TaigaWebhookBody = z.object({
   action: z.enum(['create', 'change', 'delete', 'test']),
   type: z.string().min(1),
   by: TaigaUser,
   date: z.string().optional(),
-  data: z.record(z.string(), z.unknown()),
-  change: z.looseObject({ diff: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  // Kept as sent, uncopied: `TaigaItemData` below reads the few fields that matter, for the item types that matter.
+  data: z.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'Invalid input: expected object',
+  ),
+  change: z
+    .object({ diff: z.record(z.string(), z.unknown()).nullish(), comment: z.string().nullish() })
+    .nullish(),
 });
 
 /** The fields of a user story or task the rules read; Taiga sends many more. */
-const TaigaItemData = z.looseObject({
+const TaigaItemData = z.object({
   id: z.number().int().positive(),
   ref: z.number().int().positive(),
-  status: z.looseObject({ slug: z.string(), name: z.string() }).nullish(),
+  status: z.object({ slug: z.string(), name: z.string() }).nullish(),
   assigned_to: z.union([TaigaUser, z.number().int()]).nullish(),
   // Taiga serialises a user story's assigned_users as ids; objects are accepted too, to be safe.
   assigned_users: z.array(z.union([z.number().int(), TaigaUser])).nullish(),
+  is_blocked: z.boolean().nullish(),
 });
 
 const itemTypes = [TaigaItemType.UserStory, TaigaItemType.Task] as const;
 const typeLabels = [...itemTypes, 'issue', 'epic', 'milestone', 'wikipage', 'test'] as const;
-/** Diff keys that a rule can act on; a change touching none of them (a comment, a rename) is dropped. */
+/**
+ * Diff keys that a rule can act on; a change touching none of them and carrying no comment (a rename, a new
+ * description) is dropped.
+ */
 const assignmentKeys = ['assigned_to', 'assigned_users'];
 
 export function isBot(
@@ -59,18 +71,19 @@ export function normaliseTaiga(
   if (isBot(ctx.bot, by)) return { kind: 'ignored', label, reason: IgnoreReason.BotUser };
   if (!(itemTypes as readonly string[]).includes(type))
     return { kind: 'ignored', label, reason: IgnoreReason.ItemType };
-  if (action === 'delete') return { kind: 'ignored', label, reason: IgnoreReason.Action };
 
   const data = checkShape(TaigaItemData, envelope.data.data);
   if (!data.ok) return { kind: 'invalid', issues: data.invalid.issues.map((issue) => `data.${issue}`) };
   const diff = change?.diff ?? {};
   const statusDiff = diff.status as { from?: unknown; to?: unknown } | undefined;
   const assignmentChanged = assignmentKeys.some((key) => key in diff);
-  if (action === 'change' && statusDiff === undefined && !assignmentChanged) {
+  const commented = action === 'change' && (change?.comment ?? '').trim() !== '';
+  const item = data.data;
+  const unblocked = action === 'change' && 'is_blocked' in diff && item.is_blocked === false;
+  if (action === 'change' && statusDiff === undefined && !assignmentChanged && !commented && !unblocked) {
     return { kind: 'ignored', label, reason: IgnoreReason.IrrelevantChange };
   }
 
-  const item = data.data;
   const assignees = { ids: [] as number[], usernames: [] as string[] };
   for (const user of [item.assigned_to, ...(item.assigned_users ?? [])]) {
     if (user === null || user === undefined) continue;
@@ -95,6 +108,8 @@ export function normaliseTaiga(
         ? { from: displayName(statusDiff.from), to: displayName(statusDiff.to) }
         : null,
       assignmentChanged,
+      commented,
+      unblocked,
       actor: { id: String(by.id), username: by.username ?? null },
       at: isoTime(envelope.data.date, ctx.receivedAt),
     },

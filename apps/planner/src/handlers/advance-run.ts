@@ -2,6 +2,8 @@ import {
   type BackoffPolicy,
   cancelledWithRunKey,
   decideNextAction,
+  type Project,
+  type ProtocolRun,
   QueueName,
   stepRetryDelayMs,
 } from '@tundra/core';
@@ -13,6 +15,7 @@ import {
   type RunCommands,
   type StateStore,
 } from '@tundra/core/server';
+import type { Logger } from 'pino';
 
 const actor = { kind: 'system', name: 'planner' } as const;
 
@@ -20,6 +23,8 @@ export interface AdvanceRunDeps {
   store: StateStore;
   commands: RunCommands;
   queues: JobQueues;
+  /** Opens or updates the run's pull request and moves it to review (`pull-request` delivery). */
+  deliver: (run: ProtocolRun, project: Project, logger: Logger) => Promise<{ outcome: string }>;
   /** The wait between a step's attempts (TUNDRA_STEP_RETRY_BASE_DELAY_MS, TUNDRA_STEP_RETRY_MAX_DELAY_MS). */
   stepRetry: BackoffPolicy;
   now?: () => number;
@@ -27,7 +32,7 @@ export interface AdvanceRunDeps {
 
 /**
  * `run.advance`: does what comes next for a run (a cancelled one: cancel its unfinished steps), as `decideNextAction` rules: execute the next step, retry
- * a failed one, block the run, or complete it. Idempotent: every action is keyed by the step and its attempt, so
+ * a failed one, block the run, complete it, or deliver it as a pull request for review. Idempotent: every action is keyed by the step and its attempt, so
  * advance jobs may be enqueued freely (after each step, by the reconciler). A step's next attempt is enqueued as a
  * delayed job (exponential backoff with a cap), under the same deterministic id. When the job itself fails for good
  * (its last attempt, or an error no retry fixes), the run is blocked with the reason rather than left running with
@@ -41,7 +46,7 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
     } catch (error) {
       if (!failsForGood(context.job, error)) throw error;
       const reason = `Tundra could not advance the run: ${error instanceof Error ? error.message : String(error)}`;
-      const blocked = await deps.commands.run(payload.protocolRunId, 'blocked', {
+      const blocked = await deps.commands.transitionRun(payload.protocolRunId, 'blocked', {
         actor,
         reason,
         patch: () => ({ reason }),
@@ -79,7 +84,7 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
             const reason =
               `the executor could not start step ${step.order + 1} "${step.title}": ` +
               (previous.failedReason || 'its job failed');
-            await deps.commands.run(runId, 'blocked', {
+            await deps.commands.transitionRun(run, 'blocked', {
               actor,
               reason,
               patch: () => ({ reason }),
@@ -105,14 +110,14 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
           return { outcome: 'execute', stepRunId: step.id, attempt, delayMs };
         }
         case 'retry':
-          await deps.commands.step(runId, action.step.id, 'retried', {
+          await deps.commands.transitionStep(action.step, 'retried', {
             actor,
             idempotencyKey: `retried:${action.step.id}:${action.step.attempts}`,
             reason: `attempt ${action.step.attempts} of ${project.limits.maxAttempts} failed`,
           });
           break;
         case 'block':
-          await deps.commands.run(runId, 'blocked', {
+          await deps.commands.transitionRun(run, 'blocked', {
             actor,
             reason: action.reason,
             patch: () => ({ reason: action.reason }),
@@ -122,15 +127,17 @@ export function createAdvanceRunHandler(deps: AdvanceRunDeps): JobHandler<'run.a
           return { outcome: 'blocked' };
         case 'cancel_steps':
           for (const step of action.steps) {
-            await deps.commands.step(runId, step.id, 'cancelled', {
+            await deps.commands.transitionStep(step, 'cancelled', {
               actor,
               idempotencyKey: cancelledWithRunKey(step.id),
               reason: 'the run was cancelled',
             });
           }
           return { outcome: 'steps_cancelled', steps: action.steps.length };
+        case 'deliver':
+          return deps.deliver(run, project, logger);
         case 'complete':
-          await deps.commands.run(runId, 'steps_completed', {
+          await deps.commands.transitionRun(run, 'steps_completed', {
             actor,
             idempotencyKey: `steps_completed:${runId}`,
           });

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { type Project, resolveStatusMapping, type TaigaItemRef } from '@tundra/core';
+import {
+  type Project,
+  resolveStatusMapping,
+  type StartTrigger,
+  type TaigaItemRef,
+  writebackTargets,
+} from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
-import type { TaigaClient, TaigaHistoryEntry } from '@tundra/taiga';
-import type { Redis } from 'ioredis';
+import { type TaigaClient, type TaigaHistoryEntry, TaigaNotFoundError } from '@tundra/taiga';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import { writebackTargets } from '../outbox/writeback-targets.js';
 import type { StatusCache } from '../taiga/status-cache.js';
 
 export interface ReconcileDeps {
   store: StateStore;
-  redis: Redis;
   queues: JobQueues;
   commands: RunCommands;
   taiga: TaigaClient;
@@ -28,15 +31,16 @@ const actor = { kind: 'system', name: 'reconciler' } as const;
 /**
  * `reconcile`, on a schedule: Taiga sends each webhook once and none for tasks outside a story, so Tundra also
  * polls. Per project it finds (1) open items assigned to the bot or in a trigger status that never had a run,
- * (2) tracked items whose Taiga status a person changed without Tundra hearing of it, and (3) stuck work: steps
- * `running` past their time limit with no live executor, and running runs whose next job was lost.
+ * (2) tracked items whose Taiga status a person changed, or that a person deleted, without Tundra hearing of it,
+ * (3) people's comments on tracked items that no webhook brought, and (4) stuck work: steps `running` past their
+ * time limit with no live executor, and running runs whose next job was lost.
  */
 export function createReconcileHandler(deps: ReconcileDeps): JobHandler<'reconcile'> {
   return async (payload, { logger }) => {
     const projects = payload.projectId
       ? [await deps.store.projects.get(payload.projectId)].filter((p): p is Project => p !== null)
       : await deps.store.projects.list();
-    const summary = { triggers: 0, moves: 0, stuck: 0, advanced: 0, failures: 0 };
+    const summary = { triggers: 0, moves: 0, conversations: 0, stuck: 0, advanced: 0, failures: 0 };
     // Each check of each project on its own: Taiga failing for one project, or for the polls, must not stop the
     // stuck-work detection that needs only Redis.
     const attempt = async <T>(check: string, project: Project, work: () => Promise<T>): Promise<T | null> => {
@@ -57,6 +61,8 @@ export function createReconcileHandler(deps: ReconcileDeps): JobHandler<'reconci
         (await attempt('triggers', project, () => findMissedTriggers(deps, project, log))) ?? 0;
       summary.moves +=
         (await attempt('board moves', project, () => findMissedMoves(deps, project, log))) ?? 0;
+      summary.conversations +=
+        (await attempt('comments', project, () => readConversations(deps, project))) ?? 0;
       const work = await attempt('stuck work', project, () => findStuckWork(deps, project, log));
       summary.stuck += work?.stuck ?? 0;
       summary.advanced += work?.advanced ?? 0;
@@ -67,7 +73,10 @@ export function createReconcileHandler(deps: ReconcileDeps): JobHandler<'reconci
 
 async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger: Logger): Promise<number> {
   const statuses = await deps.statuses.get(project.taiga.projectId);
-  const candidates: TaigaItemRef[] = [];
+  const candidates: { item: TaigaItemRef; trigger: StartTrigger }[] = [];
+  const found = (trigger: StartTrigger, type: TaigaItemRef['type'], items: { id: number; ref: number }[]) => {
+    for (const { id, ref } of items) candidates.push({ item: { type, id, ref }, trigger });
+  };
   const base = { project: project.taiga.projectId };
   if (project.trigger.onBotAssignment) {
     const bot = await deps.botUserId();
@@ -83,24 +92,30 @@ async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger:
       { ...base, assigned_to: bot, status__is_closed: false },
       'disable',
     );
-    candidates.push(...stories.map((s) => ({ type: 'userstory' as const, id: s.id, ref: s.ref })));
-    candidates.push(...tasks.map((t) => ({ type: 'task' as const, id: t.id, ref: t.ref })));
+    found('bot_assignment', 'userstory', stories);
+    found('bot_assignment', 'task', tasks);
   }
   for (const slug of project.trigger.statusSlugs) {
     const storyStatus = statuses.userStory.find((s) => s.slug === slug);
     const taskStatus = statuses.task.find((s) => s.slug === slug);
     if (storyStatus) {
-      const stories = await deps.taiga.listUserStories({ ...base, status: storyStatus.id }, 'disable');
-      candidates.push(...stories.map((s) => ({ type: 'userstory' as const, id: s.id, ref: s.ref })));
+      found(
+        'trigger_status',
+        'userstory',
+        await deps.taiga.listUserStories({ ...base, status: storyStatus.id }, 'disable'),
+      );
     }
     if (taskStatus) {
-      const tasks = await deps.taiga.listTasks({ ...base, status: taskStatus.id }, 'disable');
-      candidates.push(...tasks.map((t) => ({ type: 'task' as const, id: t.id, ref: t.ref })));
+      found(
+        'trigger_status',
+        'task',
+        await deps.taiga.listTasks({ ...base, status: taskStatus.id }, 'disable'),
+      );
     }
   }
-  let found = 0;
+  let missed = 0;
   const seen = new Set<string>();
-  for (const item of candidates) {
+  for (const { item, trigger } of candidates) {
     const key = `${item.type}:${item.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -111,14 +126,14 @@ async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger:
     const correlationId = randomUUID();
     await deps.queues.enqueue(
       'run.start',
-      { projectId: project.id, correlationId, taigaItem: item, sourceEventId: null },
+      { projectId: project.id, correlationId, taigaItem: item, sourceEventId: null, trigger },
       { jobId: `reconcile-start-${project.id}-${item.type}-${item.id}` },
     );
     deps.found.inc({ project: project.id, kind: 'missed_trigger' });
-    logger.info({ taigaItem: item, correlationId }, 'reconciler: starting a run a webhook missed');
-    found++;
+    logger.info({ taigaItem: item, correlationId, trigger }, 'reconciler: starting a run a webhook missed');
+    missed++;
   }
-  return found;
+  return missed;
 }
 
 /**
@@ -128,10 +143,45 @@ async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger:
  * status the bot set is Tundra's own write-back, behind the run (a step handed back on a pause writes nothing), so
  * it means nothing and a write-back is asked for instead.
  */
+/**
+ * The runs whose Taiga items may have moved since the last pass: after a first pass over the project's latest runs,
+ * only those with an item Taiga lists as modified since the last pass started (less an overlap for the two clocks),
+ * so a pass costs two Taiga lists and the changed items, not a read of every run.
+ */
+export async function runsToCheck(
+  deps: Pick<ReconcileDeps, 'store'> & { taiga: Pick<TaigaClient, 'listUserStories' | 'listTasks'> },
+  project: Project,
+): Promise<string[]> {
+  const since = await deps.store.reconciler.movesSince(project.id);
+  if (since === null) return (await deps.store.runs.listRunIds(project.id, { limit: 1_000 })).ids;
+  const modified_date__gte = new Date(since - clockOverlapMs).toISOString();
+  const filter = { project: project.taiga.projectId, modified_date__gte };
+  const [stories, tasks] = await Promise.all([
+    deps.taiga.listUserStories(filter),
+    deps.taiga.listTasks(filter),
+  ]);
+  const runIds = new Set<string>();
+  for (const story of stories) {
+    const run = await deps.store.runs.findActiveRun(project.id, { type: 'userstory', id: story.id });
+    if (run) runIds.add(run.id);
+  }
+  for (const task of tasks) {
+    const run = await deps.store.runs.findActiveRun(project.id, { type: 'task', id: task.id });
+    const step = run ? null : await deps.store.runs.findStepByTaigaTask(project.id, task.id);
+    const runId = run?.id ?? step?.protocolRunId;
+    if (runId) runIds.add(runId);
+  }
+  return [...runIds];
+}
+
+/** How far back each pass looks before the last one started: Taiga's clock and ours may disagree by this much. */
+export const clockOverlapMs = 5 * 60_000;
+
 async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Logger): Promise<number> {
   const mapping = resolveStatusMapping(project.statusMapping);
   const statuses = await deps.statuses.get(project.taiga.projectId);
-  const { ids } = await deps.store.runs.listRunIds(project.id, { limit: 1_000 });
+  const startedAt = deps.now?.() ?? Date.now();
+  const ids = await runsToCheck(deps, project);
   let found = 0;
   for (const runId of ids) {
     const run = await deps.store.runs.getRun(runId);
@@ -148,8 +198,39 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
         (target.type === 'task' && waiting.has(target.id)),
     );
     for (const check of checks) {
-      const current =
-        check.type === 'task' ? await deps.taiga.getTask(check.id) : await deps.taiga.getUserStory(check.id);
+      if (await deps.store.conversation.isGone(run.id, check)) continue;
+      const current = await (check.type === 'task'
+        ? deps.taiga.getTask(check.id)
+        : deps.taiga.getUserStory(check.id)
+      ).catch((error: unknown) => {
+        if (error instanceof TaigaNotFoundError) return null;
+        throw error;
+      });
+      if (current === null) {
+        // Deleted while no webhook told Tundra: the same as the delete webhook.
+        await deps.queues.enqueue(
+          'taiga.item_changed',
+          {
+            projectId: project.id,
+            correlationId: run.correlationId,
+            sourceEventId: `reconcile-deleted-${check.type}-${check.id}`,
+            taigaItem: {
+              type: check.type,
+              id: check.id,
+              ref: check.id === run.taigaItem.id ? run.taigaItem.ref : 0,
+            },
+            byUserId: 0,
+            statusFrom: null,
+            statusTo: null,
+            deleted: true,
+          },
+          { jobId: `reconcile-deleted-${project.id}-${check.type}-${check.id}` },
+        );
+        deps.found.inc({ project: project.id, kind: 'deleted_item' });
+        logger.info({ protocolRunId: run.id, taigaItem: check }, 'reconciler: a tracked item was deleted');
+        found++;
+        continue;
+      }
       const list = check.type === 'task' ? statuses.task : statuses.userStory;
       const slug = list.find((s) => s.id === current.status)?.slug;
       const expected = check.desired.statusSlug;
@@ -168,6 +249,7 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
             correlationId: run.correlationId,
             protocolRunId: run.id,
             stepRunId: null,
+            refresh: true,
           },
           { jobId: `reconcile-sync-${project.id}-${check.type}-${check.id}-${current.version}` },
         );
@@ -199,7 +281,54 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
       found++;
     }
   }
+  await deps.store.reconciler.setMovesSince(project.id, startedAt);
   return found;
+}
+
+/**
+ * Asks for the comments of every tracked item (each active run's own item and its unfinished steps' tasks): Taiga
+ * sends no webhook for a task outside a story, and a delivery can be lost. The job reads each item's history since
+ * the last entry read, and every comment is decided once by its history entry id, so asking again is harmless.
+ */
+async function readConversations(deps: ReconcileDeps, project: Project): Promise<number> {
+  const { ids } = await deps.store.runs.listRunIds(project.id, { limit: 1_000 });
+  const tick = Math.floor((deps.now?.() ?? Date.now()) / 60_000);
+  let asked = 0;
+  for (const runId of ids) {
+    const run = await deps.store.runs.getRun(runId);
+    if (!run || run.status === 'completed' || run.status === 'cancelled') continue;
+    const steps = await deps.store.runs.listSteps(runId);
+    const items = [
+      run.taigaItem,
+      ...steps
+        .filter((step) => step.status !== 'completed' && step.status !== 'cancelled')
+        .flatMap((step) =>
+          step.taigaTaskId !== null && step.taigaTaskId !== run.taigaItem.id
+            ? [{ type: 'task' as const, id: step.taigaTaskId, ref: 0 }]
+            : [],
+        ),
+    ];
+    for (const item of items) {
+      if (await deps.store.conversation.isGone(run.id, item)) continue;
+      const key = `${project.id}-${item.type}-${item.id}-${tick}`;
+      await deps.queues.enqueue(
+        'taiga.item_changed',
+        {
+          projectId: project.id,
+          correlationId: run.correlationId,
+          sourceEventId: `reconcile-comments-${key}`,
+          taigaItem: item,
+          byUserId: 0,
+          statusFrom: null,
+          statusTo: null,
+          commented: true,
+        },
+        { jobId: `reconcile-comments-${key}` },
+      );
+      asked++;
+    }
+  }
+  return asked;
 }
 
 /**
@@ -225,18 +354,14 @@ async function findStuckWork(
   const now = deps.now?.() ?? Date.now();
   const limitMs = project.limits.stepTimeoutSeconds * 1000 + deps.stuckGraceMs;
   let stuck = 0;
-  const running = await deps.redis.zrangebyscore(
-    deps.store.keys.stepsByStatus(project.id, 'running'),
-    0,
-    now - limitMs,
-  );
+  const running = await deps.store.runs.stepIdsInStatusSince(project.id, 'running', now - limitMs);
   for (const stepId of running) {
     const step = await deps.store.runs.findStep(stepId);
     if (!step) continue;
-    if ((await deps.redis.exists(deps.store.keys.stepLease(step.protocolRunId, step.id))) === 1) continue;
+    if (await deps.store.runs.isStepLeased(step.protocolRunId, step.id)) continue;
     const lastAttempt = step.attempts >= project.limits.maxAttempts;
     const reason = `step ran past its ${project.limits.stepTimeoutSeconds}s time limit with no live executor`;
-    await deps.commands.step(step.protocolRunId, step.id, lastAttempt ? 'blocked' : 'interrupted', {
+    await deps.commands.transitionStep(step, lastAttempt ? 'blocked' : 'interrupted', {
       actor,
       reason,
       expectedVersion: step.version,

@@ -1,121 +1,169 @@
-import { commentFor, commentMarker, type JobPayload, resolveStatusMapping, statusPatch } from '@tundra/core';
+import {
+  type ItemWriteback,
+  type JobPayload,
+  type Project,
+  type ProtocolRun,
+  resolveStatusMapping,
+  type StepRun,
+  stateTagFor,
+  stateTagsPatch,
+  type TaigaItemWriter,
+  writebackPlan,
+} from '@tundra/core';
 import type { JobContext, JobHandler, RedisLock, StateStore } from '@tundra/core/server';
 import type { TaigaClient } from '@tundra/taiga';
-import { DelayedError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Histogram } from 'prom-client';
 import type { StatusCache } from '../taiga/status-cache.js';
-import { writebackTargets } from './writeback-targets.js';
+import { TaigaItemGoneError, withoutGoneItems } from './gone-items.js';
 
 export interface TaigaSyncDeps {
   store: StateStore;
-  redis: Redis;
   lock: RedisLock;
-  taiga: TaigaClient;
+  /** Built on `goneAwarePort`, so a 404 names the item that is gone. */
+  writer: TaigaItemWriter;
+  /** For the state tags of projects that keep them (`stateTags`). */
+  taiga: Pick<TaigaClient, 'patchUserStory'>;
   statuses: StatusCache;
   writebackLag: Histogram<'kind'>;
+  now?: () => number;
 }
 
+type SyncResult = { outcome: 'gone' | 'busy' } | { patched: number; commented: number; rounds: number };
+
 /**
- * `taiga.sync`, the outbox: makes Taiga match the run as it is now (statuses, blocked flag and note of the story and
- * each step's task) and posts the comments of events not reflected yet. It writes the current state, not a diff,
- * so duplicate and reordered jobs are harmless; version conflicts are re-read by the client.
+ * `taiga.sync`, the outbox: reflects in Taiga the run's events not reflected yet, as the event catalog says
+ * (statuses and blocked flags of the items they concern, and their comments), through the item writer: one PATCH
+ * per item carries its status and its first comment.
  *
  * Comments are posted once and in order: one write-back of a run runs at a time (a lock per run), a cursor per run
  * records the last event reflected, and a retried job (which may have posted a comment before failing to move the
- * cursor) first looks for the comment's marker in Taiga's history.
+ * cursor) first looks for the comment's marker in Taiga's history. A job that finds the run's write-back busy does
+ * not wait: it leaves the run marked pending, and the holder goes round again before it lets go.
  */
 export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.sync'> {
   return async (payload, context) => {
-    // One write-back of a run at a time: two at once would read the same cursor and post the same comments. A job
-    // that finds the run's write-back busy runs a moment later and then reflects whatever happened meanwhile.
-    const lockKey = deps.store.keys.outboxLock(payload.protocolRunId);
-    const token = await deps.lock.acquire(lockKey, lockTtlMs);
-    if (token === null) {
-      await context.job.moveToDelayed(Date.now() + busyRetryMs, context.job.token);
-      throw new DelayedError();
-    }
-    try {
-      return await syncRun(deps, payload, context);
-    } finally {
-      await deps.lock.unlock(lockKey, token);
+    const runId = payload.protocolRunId;
+    await deps.store.outbox.markPending(runId, { refresh: payload.refresh === true });
+    const lockKey = deps.store.keys.outboxLock(runId);
+    let total = { patched: 0, commented: 0, rounds: 0 };
+    for (;;) {
+      const token = await deps.lock.acquire(lockKey, lockTtlMs);
+      // The holder checks the flag after letting go, so this job's mark is not lost.
+      if (token === null) return total.rounds > 0 ? total : { outcome: 'busy' };
+      try {
+        for (
+          let asked = await deps.store.outbox.takePending(runId);
+          asked;
+          asked = await deps.store.outbox.takePending(runId)
+        ) {
+          const round = await syncRun(deps, payload, context, {
+            again: total.rounds > 0,
+            refresh: asked.refresh,
+          });
+          if ('outcome' in round) return round;
+          total = {
+            patched: total.patched + round.patched,
+            commented: total.commented + round.commented,
+            rounds: total.rounds + 1,
+          };
+        }
+      } finally {
+        await deps.lock.unlock(lockKey, token);
+      }
+      // A job that marked the run after the last take and found the lock held left its events to us.
+      if (!(await deps.store.outbox.isPending(runId))) return total;
     }
   };
 }
 
 const lockTtlMs = 120_000;
-const busyRetryMs = 200;
 
 async function syncRun(
   deps: TaigaSyncDeps,
   payload: JobPayload<'taiga.sync'>,
-  { job, logger }: JobContext,
-): Promise<{ outcome: string } | { patched: number; commented: number }> {
+  context: JobContext,
+  { again, refresh, afterGone = false }: { again: boolean; refresh: boolean; afterGone?: boolean },
+): Promise<SyncResult> {
+  const { job, logger } = context;
+  const now = deps.now ?? Date.now;
   // Events first, state second: a transition writes both at once, so the state read after the events is at least
   // as new as every event the comments describe (a plan comment never lists the steps from before the plan).
-  const cursorKey = deps.store.keys.outboxCursor(payload.protocolRunId);
-  const cursor = (await deps.redis.get(cursorKey)) ?? undefined;
-  const events = await deps.store.events.readRun(payload.protocolRunId, {
+  const runId = payload.protocolRunId;
+  const cursor = await deps.store.outbox.cursor(runId);
+  const events = await deps.store.events.readRun(runId, {
     ...(cursor ? { after: cursor } : {}),
     count: 1_000,
   });
-  const run = await deps.store.runs.getRun(payload.protocolRunId);
+  if (events.length === 0 && !refresh) return { patched: 0, commented: 0, rounds: 1 };
+  const [run, steps] = await Promise.all([deps.store.runs.getRun(runId), deps.store.runs.listSteps(runId)]);
   const project = run && (await deps.store.projects.get(run.projectId));
   if (!run || !project) return { outcome: 'gone' };
-  const steps = await deps.store.runs.listSteps(run.id);
-  const mapping = resolveStatusMapping(project.statusMapping);
   const statuses = await deps.statuses.get(project.taiga.projectId);
-
-  let patched = 0;
-  for (const target of writebackTargets(run, steps, mapping)) {
-    const context = {
+  // An item a person deleted is final: it is never written again, and no job retries against its 404.
+  const gone = await deps.store.conversation.goneItems(runId);
+  const work = withoutGoneItems(
+    writebackPlan({ events, run, steps, mapping: resolveStatusMapping(project.statusMapping), refresh }),
+    run.taigaItem,
+    (item) => gone.has(`${item.type}:${item.id}`),
+  );
+  let report: Awaited<ReturnType<TaigaItemWriter['write']>>;
+  try {
+    report = await deps.writer.write(work, {
+      statuses,
       projectId: project.id,
-      kind: target.type === 'task' ? ('task' as const) : ('userStory' as const),
-    };
-    const outcome =
-      target.type === 'task'
-        ? await deps.taiga.patchTask(target.id, (current) =>
-            statusPatch(current, target.desired, statuses.task, context),
-          )
-        : await deps.taiga.patchUserStory(target.id, (current) =>
-            statusPatch(current, target.desired, statuses.userStory, context),
-          );
-    if (outcome.changed) patched++;
+      // A round after the first is the same job going on: only a retried job may have posted before, or a round
+      // cut short by a deleted item (the other items' comments may have gone out).
+      retried: (job.attemptsMade > 0 && !again) || afterGone,
+    });
+  } catch (error) {
+    if (!(error instanceof TaigaItemGoneError)) throw error;
+    await deps.store.conversation.markGone(runId, error.item);
+    logger.warn({ taigaItem: error.item }, 'the item is gone from Taiga: Tundra writes nothing more to it');
+    return syncRun(deps, payload, context, { again, refresh, afterGone: true });
   }
-
-  const retried = job.attemptsMade > 0;
-  let commented = 0;
-  for (const event of events) {
-    const comment = commentFor(event, run, steps);
-    if (comment) {
-      const taskId =
-        comment.on === 'step' ? (steps.find((s) => s.id === comment.stepRunId)?.taigaTaskId ?? null) : null;
-      const target =
-        taskId !== null
-          ? { type: 'task' as const, id: taskId }
-          : { type: run.taigaItem.type, id: run.taigaItem.id };
-      if (!(retried && (await alreadyPosted(deps.taiga, target, event.id)))) {
-        if (target.type === 'task') await deps.taiga.commentOnTask(target.id, comment.text);
-        else await deps.taiga.commentOnUserStory(target.id, comment.text);
-        commented++;
-      }
-    }
-    await deps.redis.set(cursorKey, event.id);
+  await syncStateTag(deps, project, run, steps, work, gone);
+  await deps.store.outbox.advance(runId, events.at(-1)!.id);
+  for (const posted of report.posted) {
+    deps.writebackLag.observe(
+      { kind: 'comment' },
+      Math.max(0, (posted.postedAt - Date.parse(posted.at)) / 1000),
+    );
   }
-  const newest = events.at(-1);
-  if (newest)
-    deps.writebackLag.observe({ kind: 'event' }, Math.max(0, (Date.now() - Date.parse(newest.at)) / 1000));
-  logger.debug({ patched, commented, events: events.length }, 'taiga in sync');
-  return { patched, commented };
+  const newest = events.at(-1)!;
+  deps.writebackLag.observe({ kind: 'event' }, Math.max(0, (now() - Date.parse(newest.at)) / 1000));
+  logger.debug(
+    {
+      patched: report.patched,
+      commented: report.posted.length,
+      events: events.length,
+      conflicts: report.conflicts,
+    },
+    'taiga in sync',
+  );
+  return { patched: report.patched, commented: report.posted.length, rounds: 1 };
 }
 
-async function alreadyPosted(
-  taiga: Pick<TaigaClient, 'taskHistory' | 'userStoryHistory'>,
-  target: { type: 'task' | 'userstory'; id: number },
-  eventId: string,
-): Promise<boolean> {
-  const history =
-    target.type === 'task' ? await taiga.taskHistory(target.id) : await taiga.userStoryHistory(target.id);
-  const marker = commentMarker(eventId);
-  return history.some((entry) => typeof entry.comment === 'string' && entry.comment.includes(marker));
+/**
+ * Tags as state (`stateTags`): when this round wrote to the story, its `tundra:*` tag follows the run; people's
+ * own tags are left alone.
+ */
+async function syncStateTag(
+  deps: TaigaSyncDeps,
+  project: Project,
+  run: ProtocolRun,
+  steps: readonly StepRun[],
+  work: readonly ItemWriteback[],
+  gone: ReadonlySet<string>,
+): Promise<void> {
+  const story = run.taigaItem;
+  if (!project.stateTags || story.type !== 'userstory' || gone.has(`userstory:${story.id}`)) return;
+  if (!work.some((entry) => entry.item.type === 'userstory' && entry.item.id === story.id)) return;
+  const wanted = stateTagFor(run, steps, {
+    planApproval: project.planApproval === 'required',
+    manualQa: project.qaPolicy.kind === 'manual',
+  });
+  await deps.taiga.patchUserStory(story.id, (current) => {
+    const tags = stateTagsPatch(current.tags, wanted);
+    return tags === null ? null : { tags };
+  });
 }

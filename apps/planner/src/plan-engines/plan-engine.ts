@@ -1,4 +1,4 @@
-import type { PlannedStep, Project, ProtocolRun } from '@tundra/core';
+import type { ContextFile, PlannedStep, Project, ProtocolRun } from '@tundra/core';
 import { NonRetryableError } from '@tundra/core';
 
 /** The Taiga item being planned, as the plan engines need it. */
@@ -8,12 +8,16 @@ export interface PlanItem {
   ref: number;
   subject: string;
   description: string;
+  /** The item's Taiga tags, by name. */
+  tags: string[];
 }
 
 export interface PlanRequest {
   project: Project;
   run: ProtocolRun;
   item: PlanItem;
+  /** The run's context file, as an exec engine's (`TUNDRA_CONTEXT_FILE`): the item, the earlier plan, remarks. */
+  context: ContextFile;
 }
 
 /** Turns a Taiga item into the steps of a plan. */

@@ -1,5 +1,6 @@
-import type { PlannedStep } from '@tundra/core';
+import { modelFromTags, type PlannedStep } from '@tundra/core';
 import type { TaigaClient } from '@tundra/taiga';
+import { tagNames } from '../planning/taiga-item-reader.js';
 import { type PlanEngine, PlanFailedError, type PlanRequest } from './plan-engine.js';
 
 /**
@@ -16,6 +17,7 @@ export function createTaigaTasksEngine(taiga: TaigaClient): PlanEngine {
             title: item.subject,
             instructions: instructionsOf(item.subject, item.description),
             taigaTaskId: item.id,
+            modelTag: modelFromTags(item.tags),
           },
         ];
       }
@@ -36,6 +38,7 @@ export function createTaigaTasksEngine(taiga: TaigaClient): PlanEngine {
         title: task.subject,
         instructions: instructionsOf(task.subject, task.description ?? ''),
         taigaTaskId: task.id,
+        modelTag: modelFromTags(tagNames(task.tags)),
       }));
     },
   };

@@ -14,5 +14,14 @@ export async function readPlanItem(
     ref: detail.ref,
     subject: detail.subject,
     description: detail.description ?? '',
+    tags: tagNames(detail.tags),
   };
+}
+
+/** Taiga lists an item's tags as `[name, color]` pairs (older answers: names); the names. */
+export function tagNames(tags: readonly unknown[] | undefined): string[] {
+  return (tags ?? []).flatMap((tag) => {
+    const name = Array.isArray(tag) ? tag[0] : tag;
+    return typeof name === 'string' ? [name] : [];
+  });
 }

@@ -1,4 +1,4 @@
-import type { JobPayload, ProtocolRun, StepRun } from '@tundra/core';
+import type { JobPayload, Project, ProtocolRun, StepRun } from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
@@ -19,6 +19,13 @@ export interface CiResultDeps {
    */
   autoQaOnCi: boolean;
   unmatched: Counter<'outcome'>;
+  /** Told once of each run whose pull request was merged or closed (the delivery metrics). */
+  onPullRequestEnd?: (before: ProtocolRun, event: 'pr_merged' | 'pr_closed', after: ProtocolRun) => void;
+  /**
+   * Deletes a merged run's branch on the forge when its project asks (`delivery.deleteBranch`); false when it does
+   * not, or the branch is gone already.
+   */
+  deleteMergedBranch?: (project: Project, branch: string) => Promise<boolean>;
   /** The clock the recorded verdicts are stamped with. */
   now?: () => Date;
 }
@@ -37,7 +44,11 @@ export interface CiResultDeps {
 export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result'> {
   const now = deps.now ?? (() => new Date());
   return async (payload, { logger }) => {
-    const run = await findRunByBranch(deps.store, payload.projectId, payload.branch);
+    const run = await deps.store.runs.findRunInStatuses(
+      payload.projectId,
+      ['in_review', 'running', 'blocked', 'paused'],
+      (candidate) => candidate.branch === payload.branch,
+    );
     if (!run) {
       deps.unmatched.inc({ outcome: payload.outcome });
       logger.info({ branch: payload.branch }, 'CI result for no active run');
@@ -46,13 +57,22 @@ export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result
     const log = logger.child({ protocolRunId: run.id, correlationId: run.correlationId });
     const key = `ci:${payload.sourceEventId}`;
     const reason = ciReason(payload);
-    if (payload.outcome === 'merged') {
-      const outcome = await deps.commands.run(run.id, 'pr_merged', {
+    if (payload.outcome === 'merged' || payload.outcome === 'closed') {
+      // Keyed by the run, not the delivery: a merge or a close redelivered under a new id changes nothing twice.
+      const event = payload.outcome === 'merged' ? 'pr_merged' : 'pr_closed';
+      // Before the run completes, so that whoever sees it completed finds the branch gone; a repeat finds it gone.
+      if (event === 'pr_merged') await deleteBranchAfterMerge(deps, run, log);
+      const outcome = await deps.commands.transitionRun(run, event, {
         actor: ciActor,
-        idempotencyKey: key,
-        reason,
+        idempotencyKey: `${event}:${run.id}`,
+        reason: payload.outcome === 'merged' ? reason : `the pull request was closed without a merge`,
+        payload: {
+          ...(payload.url ? { pullRequestUrl: payload.url } : {}),
+          ...(payload.mergeCommitSha ? { mergeCommitSha: payload.mergeCommitSha } : {}),
+        },
       });
-      log.info({ outcome: outcome.kind }, 'merge event');
+      if (outcome.kind === 'applied') deps.onPullRequestEnd?.(run, event, outcome.record);
+      log.info({ outcome: outcome.kind, event }, 'pull request ended');
       return { outcome: outcome.kind };
     }
     if (payload.sha !== null) {
@@ -64,6 +84,8 @@ export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result
       });
     }
     const project = await deps.store.projects.get(run.projectId);
+    if (payload.outcome === 'failure' && run.status === 'in_review' && run.pullRequest && payload.sha)
+      return askForCiFixup(deps, run, run.pullRequest.number, { ...payload, sha: payload.sha }, log);
     const covered = stepsCoveredBy(await deps.store.runs.listSteps(run.id), payload.sha);
     const decision = { reason, stepKey: (step: StepRun) => `${key}:${step.id}`, resumeKey: `${key}:resume` };
     if (payload.outcome === 'failure') {
@@ -89,6 +111,49 @@ export function createCiResultHandler(deps: CiResultDeps): JobHandler<'ci.result
       }
     }
   };
+}
+
+/** The merged branch goes when the project asks; a forge that refuses leaves it, with a warning, not a retry. */
+async function deleteBranchAfterMerge(deps: CiResultDeps, run: ProtocolRun, log: Logger): Promise<void> {
+  const project = deps.deleteMergedBranch && (await deps.store.projects.get(run.projectId));
+  if (!project || !run.branch) return;
+  try {
+    const deleted = await deps.deleteMergedBranch!(project, run.branch);
+    if (deleted) log.info({ branch: run.branch }, 'merged branch deleted');
+  } catch (error) {
+    log.warn({ err: error, branch: run.branch }, 'the merged branch could not be deleted');
+  }
+}
+
+/**
+ * CI failed on a pull request in review: the review loop (the planner's `pr.feedback`) decides whether it starts a
+ * CI fix-up step (`limits.ciFixAttempts`), reading the failing jobs and their logs from the forge. One job per run
+ * and commit, however often the failure is reported.
+ */
+async function askForCiFixup(
+  deps: CiResultDeps,
+  run: ProtocolRun,
+  number: number,
+  payload: JobPayload<'ci.result'> & { sha: string },
+  log: Logger,
+): Promise<{ outcome: string }> {
+  await deps.queues.enqueue(
+    'pr.feedback',
+    {
+      projectId: run.projectId,
+      correlationId: run.correlationId,
+      sourceEventId: payload.sourceEventId,
+      repository: payload.repository,
+      number,
+      branch: payload.branch,
+      kind: 'ci_failure',
+      author: 'ci',
+      sha: payload.sha,
+    },
+    { jobId: `ci-fixup-${run.id}-${payload.sha}` },
+  );
+  log.info({ sha: payload.sha }, 'CI failed on the pull request in review: the review loop decides');
+  return { outcome: 'ci_fixup_asked' };
 }
 
 /**
@@ -117,19 +182,4 @@ async function enqueueQa(
   }
   log.info({ steps: waiting.length }, 'CI passed; QA enqueued');
   return waiting.length;
-}
-
-async function findRunByBranch(
-  store: StateStore,
-  projectId: string,
-  branch: string,
-): Promise<ProtocolRun | null> {
-  for (const status of ['running', 'blocked', 'paused'] as const) {
-    const { ids } = await store.runs.listRunIds(projectId, { status, limit: 1_000 });
-    for (const id of ids) {
-      const run = await store.runs.getRun(id);
-      if (run?.branch === branch) return run;
-    }
-  }
-  return null;
 }

@@ -28,14 +28,13 @@ export interface CiDecision {
 /** One step after the other, in plan order: each transition's effects are dispatched before the next. */
 async function transitionEach(
   commands: RunCommands,
-  run: ProtocolRun,
   steps: readonly StepRun[],
   event: 'ci_failed' | 'qa_passed',
   decision: CiDecision,
 ): Promise<TransitionOutcome<StepRun>[]> {
   const outcomes: TransitionOutcome<StepRun>[] = [];
   for (const step of steps) {
-    outcomes.push(await commands.step(run.id, step.id, event, stepCommand(step, decision)));
+    outcomes.push(await commands.transitionStep(step, event, stepCommand(step, decision)));
   }
   return outcomes;
 }
@@ -43,11 +42,12 @@ async function transitionEach(
 /** CI failed these steps: each is blocked with the result as reason (the planner then blocks the run). */
 export async function failStepsByCi(
   commands: RunCommands,
-  run: ProtocolRun,
+  // The same shape as passStepsByCi, which needs the run: callers pick one of the two.
+  _run: ProtocolRun,
   steps: readonly StepRun[],
   decision: CiDecision,
 ): Promise<TransitionOutcome<StepRun>[]> {
-  return transitionEach(commands, run, steps, 'ci_failed', decision);
+  return transitionEach(commands, steps, 'ci_failed', decision);
 }
 
 /** CI passed these steps: each passes QA, and a run that a CI failure blocked resumes with its next step. */
@@ -57,9 +57,9 @@ export async function passStepsByCi(
   steps: readonly StepRun[],
   decision: CiDecision,
 ): Promise<TransitionOutcome<StepRun>[]> {
-  const outcomes = await transitionEach(commands, run, steps, 'qa_passed', decision);
+  const outcomes = await transitionEach(commands, steps, 'qa_passed', decision);
   if (run.status === 'blocked' && steps.length > 0) {
-    await commands.run(run.id, 'resumed', {
+    await commands.transitionRun(run, 'resumed', {
       actor: ciActor,
       idempotencyKey: decision.resumeKey,
       reason: decision.reason,

@@ -50,7 +50,7 @@ export function withKnownVerdict(
         return inner(payload, context);
       case 'carry_over': {
         const reason = `no change: ${sha} was already accepted at step ${verdict.from.order + 1}`;
-        const outcome = await deps.commands.step(run.id, step.id, 'qa_passed', {
+        const outcome = await deps.commands.transitionStep(step, 'qa_passed', {
           actor: ciActor,
           // Per waiting state: a duplicate job replays, a later wait of the same step (after a retry) decides anew.
           idempotencyKey: `ci-same-commit:${step.id}:${step.version}`,

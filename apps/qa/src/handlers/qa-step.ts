@@ -55,7 +55,7 @@ export function createQaStepHandler(deps: QaStepDeps): JobHandler<'step.qa'> {
       logger.error({ err: error }, 'QA checks could not run, and the job has no attempt left');
       result = { passed: false, summary: `QA could not run the checks: ${message}` };
     }
-    const outcome = await deps.commands.step(run.id, step.id, result.passed ? 'qa_passed' : 'qa_failed', {
+    const outcome = await deps.commands.transitionStep(step, result.passed ? 'qa_passed' : 'qa_failed', {
       actor,
       idempotencyKey: `qa:${step.id}:${step.attempts}`,
       expectedVersion: step.version,

@@ -36,11 +36,13 @@ function actionBody(options: ActionOptions) {
   };
 }
 
+/** `go` is the API's `start`: `run start` already starts a run for a Taiga item. */
 const runActions = [
-  ['pause', 'Pause a run (its running engine is stopped)'],
-  ['resume', 'Resume a paused or blocked run'],
-  ['cancel', 'Cancel a run (for good)'],
-  ['replan', 'Plan a failed run again'],
+  ['pause', 'pause', 'Pause a run (its running engine is stopped)'],
+  ['resume', 'resume', 'Resume a paused or blocked run'],
+  ['cancel', 'cancel', 'Cancel a run (for good)'],
+  ['replan', 'replan', 'Plan a failed or planned run again'],
+  ['go', 'start', "Approve a run's plan and start it (planApproval: required), as /tundra go does"],
 ] as const;
 
 const stepActions = [
@@ -51,7 +53,9 @@ const stepActions = [
 ] as const;
 
 export function registerActions(program: Command, io: Io, env: Record<string, string | undefined>): void {
-  const run = program.command('run').description('Start a run, or pause, resume, cancel or replan one');
+  const run = program
+    .command('run')
+    .description('Start a run, or approve its plan, pause, resume, cancel or replan one');
 
   startOptions(
     run
@@ -86,8 +90,8 @@ export function registerActions(program: Command, io: Io, env: Record<string, st
     ),
   );
 
-  for (const [action, description] of runActions) {
-    actionOptions(run.command(action).description(description).argument('<run-id>')).action(
+  for (const [name, action, description] of runActions) {
+    actionOptions(run.command(name).description(description).argument('<run-id>')).action(
       withContext(io, env, async ({ api, out }, runId: string, options: ActionOptions) => {
         const result = await api.request(
           'POST',

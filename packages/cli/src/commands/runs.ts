@@ -1,4 +1,11 @@
-import { isTerminal, type ProtocolRun, protocolRunMachine, type RunEvent, type StepRun } from '@tundra/core';
+import {
+  formatUsd,
+  isTerminal,
+  type ProtocolRun,
+  protocolRunMachine,
+  type RunEvent,
+  type StepRun,
+} from '@tundra/core';
 import type { Command } from 'commander';
 import { type CommandContext, withContext } from '../context.js';
 import { usageError } from '../errors.js';
@@ -88,6 +95,11 @@ async function logs(ctx: CommandContext, stepId: string, options: LogOptions): P
   } while (after);
 }
 
+/** A run's spending in one line: `$0.42, 12000 tokens in, 3400 out`. */
+function spendText(spend: { costUsd: number; tokensIn: number; tokensOut: number }): string {
+  return `${formatUsd(spend.costUsd)}, ${spend.tokensIn} tokens in, ${spend.tokensOut} out`;
+}
+
 export function registerRuns(program: Command, io: Io, env: Record<string, string | undefined>): void {
   const runs = program.command('runs').description('Runs (ProtocolRuns): list, show, events, tail, logs');
 
@@ -123,10 +135,11 @@ export function registerRuns(program: Command, io: Io, env: Record<string, strin
     .argument('<run-id>')
     .action(
       withContext(io, env, async ({ api, out }, runId: string) => {
-        const detail = await api.request<{ protocol: WithLinks<ProtocolRun>; steps: WithLinks<StepRun>[] }>(
-          'GET',
-          `/protocols/${encodeURIComponent(runId)}`,
-        );
+        const detail = await api.request<{
+          protocol: WithLinks<ProtocolRun>;
+          steps: WithLinks<StepRun>[];
+          spend?: { costUsd: number; tokensIn: number; tokensOut: number };
+        }>('GET', `/protocols/${encodeURIComponent(runId)}`);
         out.result(detail, () => {
           const run = detail.protocol;
           out.line(`Run ${run.id}  ${run.status}  (version ${run.version})`);
@@ -135,13 +148,23 @@ export function registerRuns(program: Command, io: Io, env: Record<string, strin
           if (run.links.taigaItem) out.line(`  taiga     ${run.links.taigaItem}`);
           if (run.branch) out.line(`  branch    ${run.branch}`);
           if (run.reason) out.line(`  reason    ${run.reason}`);
+          if (detail.spend) out.line(`  spent     ${spendText(detail.spend)}`);
           out.line(`  updated   ${run.updatedAt}`);
           out.line('');
           if (detail.steps.length === 0) out.line('No steps (not planned yet).');
           else
             out.table(
-              ['#', 'STEP', 'STATUS', 'ATTEMPTS', 'TITLE'],
-              detail.steps.map((s) => [String(s.order + 1), s.id, s.status, String(s.attempts), s.title]),
+              ['#', 'STEP', 'STATUS', 'ATTEMPTS', 'MODEL', 'COST', 'TOKENS IN/OUT', 'TITLE'],
+              detail.steps.map((s) => [
+                String(s.order + 1),
+                s.id,
+                s.status,
+                String(s.attempts),
+                s.model ?? '-',
+                s.spend ? formatUsd(s.spend.costUsd) : '-',
+                s.spend ? `${s.spend.tokensIn}/${s.spend.tokensOut}` : '-',
+                s.title,
+              ]),
             );
         });
       }),

@@ -47,12 +47,38 @@ export const envPort = z.coerce.number().int().min(0).max(65_535);
 /** A positive integer count or duration. */
 export const envPositiveInt = z.coerce.number().int().positive();
 
+/**
+ * Where the forges' APIs are, for the apps that talk to them (planner: pull requests and reviews). Set by the
+ * operator, never by a project, so a project's token goes only to the forge the operator chose.
+ */
+export const forgeEnv = {
+  TUNDRA_GITHUB_API_URL: z.url().default('https://api.github.com'),
+  TUNDRA_GITLAB_URL: z.url().default('https://gitlab.com'),
+};
+
+const redisUrl = z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' });
+
 /** Settings every Tundra app reads. */
 export const commonEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' })
-    .default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /**
+   * A Redis Cluster instead of one server: comma-separated URLs of some of its nodes (any of them, the client finds
+   * the rest). Unset (the default): `REDIS_URL`'s one server.
+   */
+  TUNDRA_REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((node) => node.trim())
+        .filter((node) => node !== ''),
+    )
+    .refine((nodes) => nodes.length > 0, 'expected at least one node URL')
+    .refine((nodes) => nodes.every((node) => redisUrl.safeParse(node).success), {
+      message: 'expected comma-separated redis:// or rediss:// URLs',
+    })
+    .optional(),
   TUNDRA_REDIS_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/)
@@ -61,8 +87,11 @@ export const commonEnv = {
   TUNDRA_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   TUNDRA_SHUTDOWN_TIMEOUT_MS: envPositiveInt.default(30_000),
   TUNDRA_OPS_HOST: z.string().min(1).default('0.0.0.0'),
-  /** How long a worker's lock on a job lasts without renewal: a crashed worker's job is handed on after it. */
-  TUNDRA_JOB_LOCK_MS: envPositiveInt.default(30_000),
+  /**
+   * How long a worker's lock on a job lasts without renewal (renewed every half of it): a crashed worker's job is
+   * handed on after it. Short, so that a crash costs seconds (`jobHandoverBoundMs`: 7 s with these defaults).
+   */
+  TUNDRA_JOB_LOCK_MS: envPositiveInt.default(5_000),
   /** How often workers look for jobs whose worker died (stalled). */
-  TUNDRA_STALLED_INTERVAL_MS: envPositiveInt.default(30_000),
+  TUNDRA_STALLED_INTERVAL_MS: envPositiveInt.default(2_000),
 };

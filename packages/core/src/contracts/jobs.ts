@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ContractViolationError } from '../errors.js';
 import type { BackoffPolicy } from '../rules/retry-backoff.js';
-import { CorrelationId, ProjectId, ProtocolRunId, StepRunId } from './ids.js';
+import { StartTrigger } from '../rules/run-start-gate.js';
+import { CorrelationId, ProjectId, ProtocolRunId, StepRunId, Timestamp } from './ids.js';
+import { reportKinds } from './report-settings.js';
 import { Actor } from './run-event.js';
 import { TaigaItemRef } from './taiga-item.js';
 
@@ -13,6 +15,7 @@ export const QueueName = {
   Control: 'tundra-control',
   TaigaSync: 'tundra-taiga-sync',
   Reconcile: 'tundra-reconcile',
+  Report: 'tundra-report',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -27,6 +30,11 @@ export const StartRunJob = z.object({
   sourceEventId: z.string().nullable(),
   /** Who asked for the run when a person did (an operator through the API) and why: recorded on its first event. */
   requestedBy: z.object({ actor: Actor, reason: z.string().nullable() }).optional(),
+  /**
+   * The project trigger that asked for the run (the ingester's routing rule, or what the reconciler found): the
+   * item must still meet the project's trigger when the run starts. Absent for an operator's start.
+   */
+  trigger: z.enum(Object.values(StartTrigger)).optional(),
 });
 export const ReplanRunJob = z.object(runKeyed);
 /** Look at a run and do what comes next (start the next step, complete the run); safe to enqueue any number of times. */
@@ -41,19 +49,65 @@ export const CiResultJob = z.object({
   repository: z.string().min(1),
   branch: z.string().min(1),
   sha: z.string().nullable(),
-  outcome: z.enum(['success', 'failure', 'merged']),
+  /** `merged` and `closed` (without a merge) are a pull/merge request's end, for the run on its head branch. */
+  outcome: z.enum(['success', 'failure', 'merged', 'closed']),
   url: z.string().nullable(),
+  /** The commit a merge made on the base branch, when the forge says. */
+  mergeCommitSha: z.string().nullable().optional(),
+});
+/**
+ * Someone reviewed or commented on a pull/merge request: the review loop reads what was said from the forge and
+ * decides on a fix-up step. A nudge only: any number of them for the same review start one round.
+ */
+export const PullRequestFeedbackJob = z.object({
+  ...base,
+  sourceEventId: z.string(),
+  repository: z.string().min(1),
+  /** The PR's number (GitLab: the MR's iid). */
+  number: z.number().int().positive(),
+  /** The head branch, when the webhook names it (GitHub's issue comments do not). */
+  branch: z.string().min(1).nullable(),
+  /** `ci_failure`: the QA app saw CI fail on the head of a run in review (`limits.ciFixAttempts`). */
+  kind: z.enum(['review', 'review_comment', 'comment', 'ci_failure']),
+  author: z.string(),
+  /** With `ci_failure`: the commit CI failed on. */
+  sha: z.string().min(1).optional(),
 });
 export const TaigaItemChangedJob = z.object({
   ...base,
   sourceEventId: z.string(),
-  taigaItem: TaigaItemRef,
+  /** `ref` is 0 when the sender knows only the id (the reconciler, asking for a step's task). */
+  taigaItem: TaigaItemRef.extend({ ref: z.number().int().min(0) }),
   byUserId: z.number().int(),
   statusFrom: z.string().nullable(),
   statusTo: z.string().nullable(),
+  /**
+   * What else the person did besides a status move (absent in jobs from before these existed): wrote a comment
+   * (read from the item's history: webhooks carry no history entry id), deleted the item, cleared its blocked flag,
+   * or changed its assignees (`botAssigned`: whether the bot is still among them).
+   */
+  commented: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  unblocked: z.boolean().optional(),
+  botAssigned: z.boolean().optional(),
 });
-export const TaigaSyncJob = z.object({ ...runKeyed, stepRunId: StepRunId.nullable() });
+export const TaigaSyncJob = z.object({
+  ...runKeyed,
+  stepRunId: StepRunId.nullable(),
+  /** Make every item of the run match, events or not: the reconciler found Taiga showing an older write. */
+  refresh: z.boolean().optional(),
+});
 export const ReconcileJob = z.object({ projectId: ProjectId.nullable() });
+/**
+ * Make one report of a project and send it to the schedule's destinations. `schedule` names the project's schedule
+ * (its period and destinations); `until` is the end of the period, the moment the scheduler fired when absent.
+ */
+export const RunReportJob = z.object({
+  ...base,
+  report: z.enum(reportKinds),
+  schedule: z.string().min(1),
+  until: Timestamp.optional(),
+});
 
 interface JobDefinition<S extends z.ZodType> {
   readonly queue: QueueName;
@@ -124,6 +178,13 @@ export const jobCatalog = {
     backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
+  'pr.feedback': job({
+    queue: QueueName.Control,
+    schema: PullRequestFeedbackJob,
+    attempts: 8,
+    backoff: { baseMs: 1_000, maxMs: 60_000 },
+    timeoutMs: 300_000,
+  }),
   'taiga.item_changed': job({
     queue: QueueName.Control,
     schema: TaigaItemChangedJob,
@@ -143,6 +204,15 @@ export const jobCatalog = {
     schema: ReconcileJob,
     attempts: 1,
     backoff: { baseMs: 1_000, maxMs: 1_000 },
+    timeoutMs: 600_000,
+  }),
+  // A report reads Taiga (through the reporter's cache) and posts to Slack and Taiga: a Taiga or Slack outage is
+  // waited out for about a quarter of an hour, then the period's report is given up and counted as failed.
+  'report.run': job({
+    queue: QueueName.Report,
+    schema: RunReportJob,
+    attempts: 5,
+    backoff: { baseMs: 10_000, maxMs: 300_000 },
     timeoutMs: 600_000,
   }),
 } as const;

@@ -22,8 +22,23 @@ export const ProtocolRun = z.object({
   branch: z.string().nullable(),
   plan: PlanSummary.nullable(),
   correlationId: CorrelationId,
+  /** The pull/merge request the run delivers through, once opened (`pull-request` delivery). */
+  pullRequest: z
+    .object({
+      forge: z.enum(['github', 'gitlab']),
+      number: z.number().int().min(1),
+      url: z.string(),
+      /** When Tundra opened it (or first found it open), for the time from PR to merge. */
+      openedAt: Timestamp,
+    })
+    .nullable()
+    .optional(),
   /** Why the run is blocked or failed, for people; null otherwise. */
   reason: z.string().nullable(),
+  /** The item's description when it was planned: the context file's story text. */
+  description: z.string().nullable().optional(),
+  /** The `model:<name>` tag of the run's Taiga item when it was planned. */
+  modelTag: z.string().nullable().optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -23,5 +23,7 @@ export const RunEvent = z.object({
   actor: Actor,
   correlationId: CorrelationId,
   payload: z.record(z.string(), z.unknown()),
+  /** What the transition asked for (absent on events that are no transition, e.g. `created`). */
+  effects: z.array(z.string()).optional(),
 });
 export type RunEvent = z.infer<typeof RunEvent>;

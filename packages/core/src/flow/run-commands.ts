@@ -1,24 +1,21 @@
 import type { ProtocolRun } from '../contracts/protocol-run.js';
 import type { StepRun } from '../contracts/step-run.js';
-import type { Effect, MachineDefinition } from '../machine/machine.js';
-import { type ProtocolRunEvent, protocolRunMachine } from '../machine/protocol-run-machine.js';
-import { type StepRunEvent, stepRunMachine } from '../machine/step-run-machine.js';
+import type { ProtocolRunEvent } from '../machine/protocol-run-machine.js';
+import type { StepRunEvent } from '../machine/step-run-machine.js';
 import type { StateStore } from '../store/index.js';
 import type { Command, TransitionOutcome } from '../store/run-store.js';
 import type { EffectDispatcher } from './effect-dispatcher.js';
 
+type StepCommand = Command<StepRun> & { reason?: string };
+
 /** Told of every applied transition, with the event that caused it (bounded: the machines' event names). */
 export type TransitionHook = (machine: string, from: string, to: string, event: string) => void;
 
-const machines: Record<string, MachineDefinition<string, string>> = {
-  [protocolRunMachine.name]: protocolRunMachine,
-  [stepRunMachine.name]: stepRunMachine,
-};
-
 /**
- * Transitions with their effects carried out. A handler that crashed after its transition but before dispatching
- * is retried with the same idempotency key: the store answers `replayed`, and the effects are recomputed from the
- * stored event and dispatched again (job ids derive from the event id, so nothing runs twice).
+ * Transitions with their effects carried out: one store write, then the effects. A handler that crashed after its
+ * transition but before dispatching is retried with the same idempotency key: the store answers `replayed` with
+ * the effects it remembered, and they are dispatched again (job ids derive from the event id, so nothing runs
+ * twice).
  */
 export class RunCommands {
   constructor(
@@ -27,67 +24,73 @@ export class RunCommands {
     private readonly onTransition?: TransitionHook,
   ) {}
 
-  async run(
-    runId: string,
+  /** Applies a run event to the run the caller holds (or to the run with this id, read first). */
+  async transitionRun(
+    run: ProtocolRun | string,
     event: ProtocolRunEvent,
     command: Command<ProtocolRun> & { reason?: string },
   ): Promise<TransitionOutcome<ProtocolRun>> {
-    const outcome = await this.store.runs.transitionRun(runId, event, withReason(command));
-    await this.follow(
-      outcome,
-      event,
-      runId,
-      null,
-      command.reason,
-      outcome.kind === 'applied' ? outcome.record : undefined,
-    );
+    const outcome = await this.store.runs.transitionRun(run, event, withReason(command));
+    const runId = typeof run === 'string' ? run : run.id;
+    const projectId =
+      outcome.kind === 'applied' ? outcome.record.projectId : typeof run === 'string' ? null : run.projectId;
+    await this.follow(outcome, event, { runId, projectId, stepId: null }, command.reason);
     return outcome;
   }
 
-  async step(
+  /** Applies a step event to the step the caller holds (or to the step with these ids, read first). */
+  async transitionStep(
+    step: StepRun,
+    event: StepRunEvent,
+    command: StepCommand,
+  ): Promise<TransitionOutcome<StepRun>>;
+  async transitionStep(
     runId: string,
     stepId: string,
     event: StepRunEvent,
-    command: Command<StepRun> & { reason?: string },
+    command: StepCommand,
+  ): Promise<TransitionOutcome<StepRun>>;
+  async transitionStep(
+    ...args: [StepRun, StepRunEvent, StepCommand] | [string, string, StepRunEvent, StepCommand]
   ): Promise<TransitionOutcome<StepRun>> {
-    const outcome = await this.store.runs.transitionStep(runId, stepId, event, withReason(command));
-    await this.follow(outcome, event, runId, stepId, command.reason);
+    const step =
+      typeof args[0] === 'string' ? await this.store.runs.getStep(args[0], args[1] as string) : args[0];
+    const [event, command] = (typeof args[0] === 'string' ? args.slice(2) : args.slice(1)) as [
+      StepRunEvent,
+      StepCommand,
+    ];
+    if (!step) return { kind: 'not_found' };
+    const outcome = await this.store.runs.transitionStep(step, event, withReason(command));
+    await this.follow(
+      outcome,
+      event,
+      { runId: step.protocolRunId, projectId: step.projectId, stepId: step.id },
+      command.reason,
+    );
     return outcome;
   }
 
   private async follow(
     outcome: TransitionOutcome<{ status: string }>,
     event: string,
-    runId: string,
-    stepId: string | null,
+    where: { runId: string; projectId: string | null; stepId: string | null },
     reason: string | undefined,
-    /** The run as the transition left it, when the transition was the run's own: no need to read it again. */
-    changedRun?: ProtocolRun,
   ): Promise<void> {
     if (outcome.kind !== 'applied' && outcome.kind !== 'replayed') return;
     if (outcome.kind === 'applied' && outcome.transition) {
       const { machine, from, to } = outcome.transition;
       this.onTransition?.(machine, from, to, event);
     }
-    const run = changedRun ?? (await this.store.runs.getRun(runId));
-    if (!run) return;
-    const effects =
-      outcome.kind === 'applied' ? outcome.effects : await this.effectsOf(runId, outcome.eventId);
+    // A replay of a run given by id alone does not know the project: the one case that reads the run.
+    const projectId = where.projectId ?? (await this.store.runs.getRun(where.runId))?.projectId;
+    if (!projectId) return;
     await this.dispatcher.dispatch({
-      run,
-      step: stepId ? { id: stepId } : null,
-      effects,
+      run: { id: where.runId, projectId, correlationId: outcome.correlationId },
+      step: where.stepId ? { id: where.stepId } : null,
+      effects: outcome.effects,
       eventId: outcome.eventId,
       ...(reason ? { reason } : {}),
     });
-  }
-
-  /** The effects a stored transition event asked for, from the machine table. */
-  private async effectsOf(runId: string, eventId: string): Promise<readonly Effect[]> {
-    const event = (await this.store.events.readRun(runId, { from: eventId, count: 1 }))[0];
-    if (!event || event.id !== eventId || event.from === null) return [];
-    const [machineName, eventName] = event.type.split('.') as [string, string];
-    return machines[machineName]?.table[event.from]?.[eventName]?.effects ?? [];
   }
 }
 

@@ -1,5 +1,4 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   type JobName,
@@ -11,6 +10,8 @@ import {
 import { TundraError } from '../errors.js';
 import { runLogger } from '../logging/logger.js';
 import { runInJobContext } from '../runtime/job-context.js';
+import { queuePrefix } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
 import type { JobMetrics } from './job-metrics.js';
 import { jobRetryDelayMs } from './job-queues.js';
 
@@ -23,7 +24,8 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, context: Jo
 export type JobHandlers = { [N in JobName]?: JobHandler<N> };
 
 export interface WorkerHostOptions {
-  connection: Redis;
+  connection: RedisClient;
+  /** Tundra's key prefix; BullMQ's is `queuePrefix` of it. */
   prefix: string;
   handlers: JobHandlers;
   concurrency: number;
@@ -68,7 +70,7 @@ export function startWorkers(options: WorkerHostOptions): { workers: Worker[]; c
   const workers = [...byQueue.keys()].map((queue) => {
     const worker = new Worker(queue, (job) => handle(options, queue, job), {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.prefix),
       concurrency: options.concurrency,
       ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
       ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),

@@ -7,10 +7,11 @@ import { stepRunMachine } from './step-run-machine.js';
 const expectedProtocolRun = `
   pending: plan_started → planning, cancelled → cancelled
   planning: plan_ready → planned, plan_failed → failed, cancelled → cancelled
-  planned: run_started → running, paused → paused, cancelled → cancelled
-  running: steps_completed → completed, pr_merged → completed, blocked → blocked, ci_failed → blocked, failed → failed, paused → paused, cancelled → cancelled
+  planned: run_started → running, paused → paused, replanned → planning, cancelled → cancelled
+  running: steps_completed → completed, pr_opened → in_review, pr_merged → completed, pr_closed → cancelled, blocked → blocked, ci_failed → blocked, failed → failed, paused → paused, cancelled → cancelled
+  in_review: fixup_requested → running, pr_merged → completed, pr_closed → cancelled, blocked → blocked, cancelled → cancelled
   paused: resumed → running, cancelled → cancelled
-  blocked: resumed → running, pr_merged → completed, cancelled → cancelled
+  blocked: resumed → running, pr_merged → completed, pr_closed → cancelled, cancelled → cancelled
   failed: replanned → planning, cancelled → cancelled
   cancelled:
   completed:

@@ -11,21 +11,32 @@ export const Effect = {
   EnqueueNextStep: 'enqueue_next_step',
   /** Enqueue QA of the step. */
   EnqueueQa: 'enqueue_qa',
-  /** Make Taiga reflect the new state (status, blocked flag). */
+  /**
+   * Make Taiga reflect the new state (status, blocked flag). Never in a machine's table: the event catalog
+   * (`events/event-catalog.ts`) says which events sync Taiga.
+   */
   SyncTaiga: 'sync_taiga',
-  /** Post a comment on the Taiga item at a moment people care about. */
+  /** Post a comment on the Taiga item at a moment people care about. From the event catalog, like `sync_taiga`. */
   CommentTaiga: 'comment_taiga',
   /** Stop the engine process of the run or step. */
   StopEngine: 'stop_engine',
-  /** Free the Taiga item so that a later trigger may start a new run. */
+  /**
+   * Free the Taiga item so that a later trigger may start a new run. Carried out by the transition's own write
+   * (the store's script), atomically with the status change, never by the dispatcher.
+   */
   ReleaseItem: 'release_item',
+  /** Remove the ended run's git worktree. */
+  CleanupWorkspace: 'cleanup_workspace',
 } as const;
 export type Effect = (typeof Effect)[keyof typeof Effect];
+
+/** The effects a machine's table may name: the Taiga ones come from the event catalog. */
+export type MachineEffect = Exclude<Effect, typeof Effect.SyncTaiga | typeof Effect.CommentTaiga>;
 
 /** One row of a transition table: where the event leads and what it asks for. */
 export interface TransitionRule<S extends string> {
   readonly to: S;
-  readonly effects: readonly Effect[];
+  readonly effects: readonly MachineEffect[];
 }
 
 /** A machine is data: its states, its events, and one table of (state, event) → rule. */
@@ -49,7 +60,7 @@ export interface TransitionAccepted<S extends string, E extends string> {
   readonly from: S;
   readonly to: S;
   readonly event: E;
-  readonly effects: readonly Effect[];
+  readonly effects: readonly MachineEffect[];
   readonly domainEvent: DomainEvent<S, E>;
 }
 

@@ -106,6 +106,16 @@ describe('interpretStoryMove', () => {
     expect(interpretStoryMove(defaults, 'paused', open('in-progress'))).toMatchObject({ event: 'resumed' });
   });
 
+  it('starts a planned run moved to the running status, when planned shows in a status of its own', () => {
+    const mapping = resolveStatusMapping({ preset: 'tundra', userStory: { planned: 'plan-review' } });
+    expect(interpretStoryMove(mapping, 'planned', open('in_progress'))).toMatchObject({
+      action: 'start',
+      event: 'run_started',
+    });
+    // In the presets planned and running share a status: a run waiting there takes `/tundra go` instead.
+    expect(interpretStoryMove(tundra, 'planned', open('in_progress')).action).toBe('ignore');
+  });
+
   it('finds a pause status in an override', () => {
     const mapping = resolveStatusMapping({ preset: 'tundra', userStory: { paused: 'on-hold' } });
     expect(interpretStoryMove(mapping, 'running', open('on-hold')).action).toBe('pause');

@@ -13,6 +13,7 @@ export const BoardAction = {
   Cancel: 'cancel',
   Pause: 'pause',
   Resume: 'resume',
+  Start: 'start',
   Approve: 'approve',
   Reject: 'reject',
   Ignore: 'ignore',
@@ -21,7 +22,7 @@ export type BoardAction = (typeof BoardAction)[keyof typeof BoardAction];
 
 export type StoryMoveMeaning =
   | {
-      readonly action: 'cancel' | 'pause' | 'resume';
+      readonly action: 'cancel' | 'pause' | 'resume' | 'start';
       readonly event: ProtocolRunEvent;
       readonly reason: string;
     }
@@ -36,7 +37,8 @@ const T = StepRunStatus;
 
 /**
  * What a person's move of a run's user story to `to` asks of the run. A closed status (or the slug only
- * `cancelled` maps to) cancels; the slug only `paused` maps to pauses; from `paused` or `blocked`, the slug of `running` resumes.
+ * `cancelled` maps to) cancels; the slug only `paused` maps to pauses; from `paused` or `blocked`, the slug of `running` resumes; from `planned`
+ * (a plan waiting for approval), it starts the run.
  * A slug shared by several run statuses says nothing on its own, so it is ignored. The caller must already have
  * dropped moves made by Tundra's own bot user.
  */
@@ -65,6 +67,10 @@ export function interpretStoryMove(
   }
   if ((run === P.Paused || run === P.Blocked) && mappedHere.includes(P.Running)) {
     return storyEvent(run, 'resume', ProtocolRunEvent.Resumed, `moved to '${to.slug}', the running status`);
+  }
+  // A plan waiting for approval is approved by moving its story to where running runs show.
+  if (run === P.Planned && mappedHere.includes(P.Running)) {
+    return storyEvent(run, 'start', ProtocolRunEvent.RunStarted, `moved to '${to.slug}', the running status`);
   }
   return { action: 'ignore', reason: `moving a ${run} run's story to '${to.slug}' means nothing to Tundra` };
 }
@@ -108,7 +114,7 @@ export function interpretTaskMove(
 
 function storyEvent(
   run: ProtocolRunStatus,
-  action: 'cancel' | 'pause' | 'resume',
+  action: 'cancel' | 'pause' | 'resume' | 'start',
   event: ProtocolRunEvent,
   reason: string,
 ): StoryMoveMeaning {

@@ -42,7 +42,7 @@ describe('checkMapping', () => {
     const inProgress = problems.find(
       (problem) => problem.kind === 'userStory' && problem.slug === 'in_progress',
     );
-    expect(inProgress?.usedFor).toEqual(['planning', 'planned', 'running']);
+    expect(inProgress?.usedFor).toEqual(['planning', 'planned', 'running', 'in_review']);
   });
 
   it('checks overrides', () => {

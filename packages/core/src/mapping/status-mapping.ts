@@ -48,6 +48,8 @@ export const statusMappingPresets = {
       [P.Planning]: 'in-progress',
       [P.Planned]: 'in-progress',
       [P.Running]: 'in-progress',
+      // Delivered as a pull request and waiting for people: Taiga's own "Ready for test".
+      [P.InReview]: 'ready-for-test',
       // The only story status no other run status uses, so a person can pause a run by moving its story there.
       [P.Paused]: 'ready',
       [P.Blocked]: 'in-progress',
@@ -74,6 +76,8 @@ export const statusMappingPresets = {
       [P.Planning]: 'in_progress',
       [P.Planned]: 'in_progress',
       [P.Running]: 'in_progress',
+      // The preset has no review status; a project that made one maps it with `userStory.in_review`.
+      [P.InReview]: 'in_progress',
       [P.Paused]: 'pending',
       [P.Blocked]: 'blocked',
       [P.Failed]: 'rejected',

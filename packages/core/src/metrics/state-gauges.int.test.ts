@@ -68,6 +68,7 @@ describe('registerStateGauges', () => {
         ['cancelled', 0],
         ['completed', 0],
         ['failed', 0],
+        ['in_review', 0],
         ['paused', 0],
         ['pending', 0],
         ['planned', 0],

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import { QueueName } from '../contracts/jobs.js';
 import type { JobQueues } from '../jobs/job-queues.js';
 import { ProtocolRunStatus } from '../machine/protocol-run-machine.js';
 import { StepRunStatus } from '../machine/step-run-machine.js';
 import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
 
 /** The BullMQ job states the queue gauge reports: what a backlog or a failure pile-up shows in. */
 export const QueueJobState = {
@@ -17,7 +18,7 @@ export type QueueJobState = (typeof QueueJobState)[keyof typeof QueueJobState];
 
 export interface StateGaugesOptions {
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   queues: JobQueues;
   /** The ids of the projects to report (bounded: an installation has a handful). */
@@ -102,6 +103,20 @@ export function registerStateGauges(options: StateGaugesOptions): void {
     },
   );
 
+  // One pipeline per project, sent together: a project's keys share a slot, and a Redis Cluster refuses a pipeline
+  // whose keys live on different nodes.
+  const perProject = (
+    projects: readonly string[],
+    add: (pipeline: ChainableCommander, project: string) => void,
+  ): Promise<[Error | null, unknown][][]> =>
+    Promise.all(
+      projects.map(async (project) => {
+        const pipeline = redis.pipeline();
+        add(pipeline, project);
+        return (await pipeline.exec()) ?? [];
+      }),
+    );
+
   const statusCounts = <S extends string>(
     name: string,
     help: string,
@@ -110,12 +125,12 @@ export function registerStateGauges(options: StateGaugesOptions): void {
   ) =>
     scrapeGauge(registry, name, help, ['project', 'status'], async () => {
       const projects = await options.projects();
-      const pipeline = redis.pipeline();
-      for (const project of projects) for (const status of statuses) pipeline.zcard(key(project, status));
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await perProject(projects, (pipeline, project) => {
+        for (const status of statuses) pipeline.zcard(key(project, status));
+      });
       return projects.flatMap((project, p) =>
         statuses.map((status, s): [Labels<'project' | 'status'>, number] => {
-          const [error, count] = replies[p * statuses.length + s] ?? [null, 0];
+          const [error, count] = replies[p]?.[s] ?? [null, 0];
           if (error) throw error;
           return [{ project, status }, Number(count)];
         }),
@@ -138,11 +153,11 @@ export function registerStateGauges(options: StateGaugesOptions): void {
   const oldestAge = (name: string, help: string, key: (project: string) => string) =>
     scrapeGauge(registry, name, help, ['project'], async () => {
       const projects = await options.projects();
-      const pipeline = redis.pipeline();
-      for (const project of projects) pipeline.zrange(key(project), 0, 0, 'WITHSCORES');
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await perProject(projects, (pipeline, project) => {
+        pipeline.zrange(key(project), 0, 0, 'WITHSCORES');
+      });
       return projects.map((project, p): [Labels<'project'>, number] => {
-        const [error, reply] = replies[p] ?? [null, []];
+        const [error, reply] = replies[p]?.[0] ?? [null, []];
         if (error) throw error;
         const score = (reply as string[])[1];
         return [{ project }, score === undefined ? 0 : seconds(now() - Number(score))];

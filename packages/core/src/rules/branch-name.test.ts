@@ -3,15 +3,20 @@ import { runBranchName } from './branch-name.js';
 
 describe('runBranchName', () => {
   it.each([
-    [42, 'Add a login page', 'tundra/42-add-a-login-page'],
-    [7, 'Crème brûlée: ÜBER-fast!', 'tundra/7-creme-brulee-uber-fast'],
-    [3, '***', 'tundra/3'],
+    ['shop', 42, 'Add a login page', 'tundra/shop/42-add-a-login-page'],
+    ['shop', 7, 'Crème brûlée: ÜBER-fast!', 'tundra/shop/7-creme-brulee-uber-fast'],
+    ['shop', 3, '***', 'tundra/shop/3'],
     [
+      'shop-eu',
       9,
       'a very long subject that goes on and on beyond forty characters',
-      'tundra/9-a-very-long-subject-that-goes-on-and-on',
+      'tundra/shop-eu/9-a-very-long-subject-that-goes-on-and-on',
     ],
-  ])('%i %s', (ref, subject, expected) => {
-    expect(runBranchName(ref, subject)).toBe(expected);
+  ])('%s %i %s', (projectId, ref, subject, expected) => {
+    expect(runBranchName(projectId, ref, subject)).toBe(expected);
+  });
+
+  it('names the same item of two projects apart, so two projects on one repository never share a branch', () => {
+    expect(runBranchName('shop', 1, 'Fix checkout')).not.toBe(runBranchName('shop-eu', 1, 'Fix checkout'));
   });
 });

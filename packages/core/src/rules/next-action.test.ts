@@ -106,4 +106,22 @@ describe('decideNextAction', () => {
       kind: 'await_merge',
     });
   });
+
+  it('delivers by pull request once every step is done, when the project delivers that way', () => {
+    const delivery = {
+      kind: 'pull-request',
+      forge: 'github',
+      repo: 'acme/widgets',
+      tokenRef: 'TUNDRA_FORGE_TOKEN_ACME',
+    } as const;
+    expect(decideNextAction(running, [step(0, 'completed')], { ...project, delivery })).toEqual({
+      kind: 'deliver',
+    });
+    expect(
+      decideNextAction(running, [step(0, 'completed'), step(1, 'pending')], { ...project, delivery }).kind,
+    ).toBe('execute');
+    expect(
+      decideNextAction(running, [step(0, 'completed')], { ...project, delivery: { kind: 'push' } }).kind,
+    ).toBe('complete');
+  });
 });

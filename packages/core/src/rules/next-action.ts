@@ -1,4 +1,4 @@
-import type { ProjectLimits } from '../contracts/project.js';
+import { type DeliveryConfig, deliveryOf, type ProjectLimits } from '../contracts/project.js';
 import type { ProtocolRun } from '../contracts/protocol-run.js';
 import type { StepRun } from '../contracts/step-run.js';
 
@@ -18,18 +18,24 @@ export type NextAction =
   | { readonly kind: 'block'; readonly step: StepRun; readonly reason: string }
   | { readonly kind: 'complete' }
   | { readonly kind: 'cancel_steps'; readonly steps: readonly StepRun[] }
-  | { readonly kind: 'await_merge' };
+  | { readonly kind: 'await_merge' }
+  /** Every step is done and the project delivers by pull request: open it (or update it) and wait for review. */
+  | { readonly kind: 'deliver' };
 
 /**
  * A cancelled run's unfinished steps are cancelled with it. Steps run one after another in plan order. The first step that is not completed (or cancelled) decides: a
  * pending one is executed; a failed one is retried while attempts remain, else the run is blocked with the reason;
  * a blocked one blocks the run; a running or needs_qa one means waiting. With every step done, the run completes,
- * or waits for its PR/MR to be merged when the project says so.
+ * goes to review as a pull request (`pull-request` delivery), or waits for its PR/MR to be merged (`waitForMerge`).
  */
 export function decideNextAction(
   run: Pick<ProtocolRun, 'status'>,
   steps: readonly StepRun[],
-  project: { limits: Pick<ProjectLimits, 'maxAttempts'>; waitForMerge: boolean },
+  project: {
+    limits: Pick<ProjectLimits, 'maxAttempts'>;
+    waitForMerge: boolean;
+    delivery?: DeliveryConfig | undefined;
+  },
 ): NextAction {
   if (run.status === 'cancelled') {
     const unfinished = steps.filter((step) => step.status !== 'completed' && step.status !== 'cancelled');
@@ -43,7 +49,10 @@ export function decideNextAction(
     (step): step is StepRun & { status: Exclude<StepRun['status'], 'completed' | 'cancelled'> } =>
       step.status !== 'completed' && step.status !== 'cancelled',
   );
-  if (!current) return project.waitForMerge ? { kind: 'await_merge' } : { kind: 'complete' };
+  if (!current) {
+    if (deliveryOf(project).kind === 'pull-request') return { kind: 'deliver' };
+    return project.waitForMerge ? { kind: 'await_merge' } : { kind: 'complete' };
+  }
   switch (current.status) {
     case 'pending':
       return { kind: 'execute', step: current };

@@ -1,25 +1,194 @@
-import { Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from '../store/redis-client.js';
 
 /**
- * A Redis connection for the store and for BullMQ. `maxRetriesPerRequest: null` is what BullMQ workers need
- * (they block on Redis and must wait through a reconnect rather than fail).
+ * Where Tundra's Redis is: one server (`url`), or a Redis Cluster reached through some of its nodes (`clusterNodes`
+ * non-empty; the client discovers the others and follows slot moves).
  */
-export function createRedis(url: string, logger: Logger, name: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
+export interface RedisTarget {
+  url: string;
+  clusterNodes: readonly string[];
+}
+
+/** The target the common settings name (`REDIS_URL`, `TUNDRA_REDIS_CLUSTER_NODES`). */
+export function redisTarget(config: {
+  REDIS_URL: string;
+  TUNDRA_REDIS_CLUSTER_NODES?: readonly string[];
+}): RedisTarget {
+  return { url: config.REDIS_URL, clusterNodes: config.TUNDRA_REDIS_CLUSTER_NODES ?? [] };
+}
+
+/** Host and port of a node URL, for ioredis's Cluster; its credentials and TLS go to every node's options. */
+function clusterNode(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+}
+
+function nodeOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * A connection to the target with the given per-connection options: a `Redis` for one server, a `Cluster` for a
+ * cluster, whose `enableOfflineQueue` applies to the cluster as a whole and whose other options go to each node.
+ */
+function connectTo(
+  target: RedisTarget,
+  options: RedisOptions,
+  clusterOptions: Omit<ClusterOptions, 'redisOptions'> = {},
+): RedisClient {
+  if (target.clusterNodes.length === 0) return new Redis(target.url, options);
+  const { enableOfflineQueue, lazyConnect, ...perNode } = options;
+  return new Cluster(target.clusterNodes.map(clusterNode), {
+    ...clusterOptions,
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    redisOptions: { ...nodeOptions(target.clusterNodes[0]!), ...perNode },
+  });
+}
+
+export interface RedisConnectionOptions {
+  /**
+   * Commands fail at once while the connection is down instead of waiting for the reconnect: for request paths
+   * that must answer quickly (the operator API answers 503). Without it a command waits through any outage, which
+   * BullMQ workers need (they block on Redis and must not fail), and which the ingester bounds itself.
+   */
+  failFast?: boolean;
+}
+
+/**
+ * A Redis connection for the store and for BullMQ. It reconnects by itself and says so: a warning for each error,
+ * and `redis connection restored` (info) once it is back after a drop.
+ */
+export function createRedis(
+  target: RedisTarget,
+  logger: Logger,
+  name: string,
+  options: RedisConnectionOptions = {},
+): RedisClient {
+  const redis = connectTo(target, {
     connectionName: name,
     lazyConnect: true,
+    ...(options.failFast
+      ? { maxRetriesPerRequest: 0, enableOfflineQueue: false }
+      : { maxRetriesPerRequest: null }),
   });
   redis.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
+  logRestores(redis, logger, name);
   return redis;
 }
 
-/** Whether Redis answers a PING, for readiness. */
-export async function redisReachable(redis: Redis): Promise<boolean> {
-  try {
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
+/**
+ * A new connection to the same Redis as `redis` (one server or the same Cluster), named, not yet connected: for a
+ * reader that blocks (XREAD BLOCK) and must not hold up the shared connection's other commands.
+ */
+export function duplicateRedis(redis: RedisClient, name: string): RedisClient {
+  if (redis instanceof Cluster) {
+    return redis.duplicate([], {
+      lazyConnect: true,
+      redisOptions: { ...redis.options.redisOptions, connectionName: name },
+    });
   }
+  return redis.duplicate({ lazyConnect: true, connectionName: name });
+}
+
+/** Logs `redis connection restored` (info) each time the connection is ready again after a drop. */
+function logRestores(redis: RedisClient, logger: Logger, name: string): void {
+  let dropped = false;
+  redis.on('close', () => {
+    dropped = true;
+  });
+  redis.on('ready', () => {
+    if (!dropped) return;
+    dropped = false;
+    logger.info({ connection: name }, 'redis connection restored');
+  });
+}
+
+/** Whether every one of the connections is up now (ioredis's own view; no command is sent). */
+export function connectionsReady(...connections: RedisClient[]): boolean {
+  return connections.every((connection) => connection.status === 'ready');
+}
+
+/** How long a readiness PING may take before Redis counts as unreachable. */
+export const readinessPingTimeoutMs = 1_000;
+
+/**
+ * Readiness's own connection to Redis. It never queues a command (a PING while it is down fails at once) and never
+ * retries one, reconnects every 200 ms while Redis is gone, and each PING has a time limit: `/ready` answers within
+ * that limit whatever Redis does, instead of waiting on a connection that waits out the outage.
+ */
+export interface RedisProbe {
+  /** Whether Redis answered PING within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function createRedisProbe(
+  target: RedisTarget,
+  logger: Logger,
+  name: string,
+): Promise<RedisProbe> {
+  const redis = connectTo(
+    target,
+    {
+      connectionName: name,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: readinessPingTimeoutMs,
+      retryStrategy: () => 200,
+    },
+    { clusterRetryStrategy: () => 200 },
+  );
+  // The store's connections report the outage; the probe's own errors would only repeat them five times a second.
+  redis.on('error', () => undefined);
+  logRestores(redis, logger, name);
+  await redis.connect();
+  return {
+    async ping(timeoutMs = readinessPingTimeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      try {
+        return await Promise.race([
+          redis.ping().then(
+            (reply) => reply === 'PONG',
+            () => false,
+          ),
+          late,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+      logger.debug({ connection: name }, 'readiness probe closed');
+    },
+  };
+}
+
+/**
+ * Whether an error means Redis could not be reached (the connection is down or dropped the command), as opposed
+ * to an error Redis answered with or a bug: the API answers the first kind 503.
+ */
+export function isRedisUnavailable(error: unknown, connection: RedisClient): boolean {
+  if (connection.status !== 'ready') return true;
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    // A Cluster that lost every node, or is (re)discovering its slots with the offline queue off.
+    error.name === 'ClusterAllFailedError' ||
+    error.message.startsWith("Cluster isn't ready") ||
+    error.message === 'Connection is closed.' ||
+    error.message.startsWith("Stream isn't writeable")
+  );
 }

@@ -35,8 +35,6 @@ export async function runService(options: RunServiceOptions): Promise<void> {
     exit(1);
     return;
   }
-  logger.info(`${options.app} is ready`);
-
   let stopping = false;
   const onSignal = (signal: string) => {
     if (stopping) {
@@ -67,6 +65,8 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   };
   signals.on('SIGTERM', () => onSignal('SIGTERM'));
   signals.on('SIGINT', () => onSignal('SIGINT'));
+  // Said once the signals are handled: whoever waits for this line may stop the app right away.
+  logger.info(`${options.app} is ready`);
 }
 
 /** Listens on `port` (0 = any free port) and resolves once bound. */

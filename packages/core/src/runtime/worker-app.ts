@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EffectDispatcher } from '../flow/effect-dispatcher.js';
@@ -10,15 +9,16 @@ import { JobQueues } from '../jobs/job-queues.js';
 import { type JobHandlers, startWorkers } from '../jobs/worker-host.js';
 import { registerStateGauges } from '../metrics/state-gauges.js';
 import { createStateStore, type StateStore } from '../store/index.js';
+import type { RedisClient } from '../store/redis-client.js';
 import { createOpsApp } from './ops-app.js';
-import { createRedis, redisReachable } from './redis.js';
+import { connectionsReady, createRedis, createRedisProbe, type RedisTarget } from './redis.js';
 import { closeServer, listen, type RunningService } from './run-service.js';
 
 /** What a worker app's handlers are built from. */
 export interface WorkerDeps {
   logger: Logger;
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   store: StateStore;
   queues: JobQueues;
   /** Transitions with their effects carried out: what handlers use to change runs and steps. */
@@ -30,7 +30,7 @@ export interface WorkerAppOptions {
   app: string;
   logger: Logger;
   registry: Registry;
-  redisUrl: string;
+  redis: RedisTarget;
   prefix: string;
   opsPort: number;
   opsHost: string;
@@ -56,9 +56,10 @@ export interface WorkerHandlers {
  */
 export async function startWorkerApp(options: WorkerAppOptions): Promise<RunningService> {
   const { logger, registry } = options;
-  const redis = createRedis(options.redisUrl, logger, `${options.app}-store`);
-  const workerConnection = createRedis(options.redisUrl, logger, `${options.app}-workers`);
+  const redis = createRedis(options.redis, logger, `${options.app}-store`);
+  const workerConnection = createRedis(options.redis, logger, `${options.app}-workers`);
   await Promise.all([redis.connect(), workerConnection.connect()]);
+  const probe = await createRedisProbe(options.redis, logger, `${options.app}-readiness`);
   const store = createStateStore({ redis, prefix: options.prefix });
   const queues = new JobQueues(redis, options.prefix);
   // Queue depths, runs and steps per status and the oldest ages, read from Redis when Prometheus scrapes.
@@ -89,9 +90,13 @@ export async function startWorkerApp(options: WorkerAppOptions): Promise<Running
       app: options.app,
       registry,
       readiness: async () => {
-        const redisOk = await redisReachable(redis);
+        const redisOk = await probe.ping();
+        const connectionsOk = connectionsReady(redis, workerConnection);
         const workersOk = workers.workers.every((worker) => worker.isRunning());
-        return { ready: redisOk && workersOk, checks: { redis: redisOk, workers: workersOk } };
+        return {
+          ready: redisOk && connectionsOk && workersOk,
+          checks: { redis: redisOk, connections: connectionsOk, workers: workersOk },
+        };
       },
     }),
   );
@@ -105,7 +110,7 @@ export async function startWorkerApp(options: WorkerAppOptions): Promise<Running
       await app.stop?.();
       await closeServer(server);
       await queues.close();
-      await Promise.all([redis.quit(), workerConnection.quit()]);
+      await Promise.all([redis.quit(), workerConnection.quit(), probe.close()]);
     },
   };
 }

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { type AppSettings, runAppMain } from './app-main.js';
+import { redisTarget } from './redis.js';
 import { startWorkerApp, type WorkerDeps, type WorkerHandlers } from './worker-app.js';
 
 /** The settings every worker app has, whatever its own schema calls them. */
 export interface WorkerSettings extends AppSettings {
   REDIS_URL: string;
+  TUNDRA_REDIS_CLUSTER_NODES?: string[] | undefined;
   TUNDRA_REDIS_PREFIX: string;
   TUNDRA_OPS_HOST: string;
   TUNDRA_JOB_LOCK_MS: number;
@@ -33,7 +35,7 @@ export async function runWorkerMain<S extends z.ZodType<WorkerSettings>>(
         app: options.app,
         logger,
         registry,
-        redisUrl: config.REDIS_URL,
+        redis: redisTarget(config),
         prefix: config.TUNDRA_REDIS_PREFIX,
         opsPort: options.opsPort(config),
         opsHost: config.TUNDRA_OPS_HOST,

@@ -5,7 +5,9 @@ import type { StoreContext } from './store-options.js';
 type StreamEntry = [id: string, fields: string[]];
 
 /** Encodes an event (without its id and version, which Redis and the script add) as a stream entry's fields. */
-export function encodeEvent(event: Omit<RunEvent, 'id' | 'version'>): string[] {
+export function encodeEvent(
+  event: Omit<RunEvent, 'id' | 'version' | 'correlationId'> & { correlationId?: string },
+): string[] {
   return Object.entries(event).flatMap(([field, value]) => [field, JSON.stringify(value)]);
 }
 
@@ -14,7 +16,7 @@ function decodeEntry([id, flat]: StreamEntry): RunEvent {
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const field = flat[i]!;
     const value = flat[i + 1]!;
-    // The global stream also records the run stream's id; the event's own id is enough here.
+    // The project's stream also records the run stream's id; the event's own id is enough here.
     if (field === 'streamId') continue;
     raw[field] = field === 'version' ? Number(value) : JSON.parse(value);
   }
@@ -49,10 +51,10 @@ export class EventLog {
     return entries.map(decodeEntry);
   }
 
-  /** Events across all runs, from the global stream, oldest first (or after `after`). */
-  async readGlobal(options: ReadEventsOptions = {}): Promise<RunEvent[]> {
+  /** Events across all the project's runs, from the project's stream, oldest first (or after `after`). */
+  async readProject(projectId: string, options: ReadEventsOptions = {}): Promise<RunEvent[]> {
     const entries = (await this.ctx.redis.xrange(
-      this.ctx.keys.globalEvents(),
+      this.ctx.keys.projectEvents(projectId),
       rangeStart(options),
       '+',
       'COUNT',

@@ -1,13 +1,21 @@
 export * from './codes.js';
+export * from './conversation-store.js';
 export * from './event-log.js';
+export * from './key-slots.js';
 export * from './keys.js';
 export * from './lua-script.js';
+export * from './outbox-state.js';
 export * from './project-repository.js';
+export * from './reconciler-state.js';
 export * from './run-store.js';
+export * from './spend-ledger.js';
 export * from './store-options.js';
 
+import { ConversationStore } from './conversation-store.js';
 import { EventLog } from './event-log.js';
+import { OutboxState } from './outbox-state.js';
 import { ProjectRepository } from './project-repository.js';
+import { ReconcilerState } from './reconciler-state.js';
 import { RunStore } from './run-store.js';
 import { createStoreContext, type StoreOptions } from './store-options.js';
 
@@ -19,8 +27,12 @@ export function createStateStore(options: StoreOptions) {
     projects: new ProjectRepository(ctx),
     runs: new RunStore(ctx),
     events: new EventLog(ctx),
+    outbox: new OutboxState(ctx),
+    conversation: new ConversationStore(ctx),
+    reconciler: new ReconcilerState(ctx),
   } as const;
 }
 export type StateStore = ReturnType<typeof createStateStore>;
+export * from './redis-client.js';
 export * from './redis-lock.js';
 export * from './script-loader.js';

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { assertOneSlot } from './key-slots.js';
+import type { RedisClient } from './redis-client.js';
 import { loadLuaScript } from './script-loader.js';
 
 /**
  * One Lua script, loaded once at start and run by its SHA. A Redis that lost its script cache (a restart, a
- * failover) answers NOSCRIPT, and the script is sent again in full.
+ * failover) answers NOSCRIPT, and the script is sent again in full. Its keys must share one Redis Cluster slot,
+ * checked before each run (`assertOneSlot`).
  */
 export class LuaScript {
   readonly sha: string;
@@ -20,10 +22,11 @@ export class LuaScript {
   }
 
   async run(
-    redis: Redis,
+    redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number | Buffer)[],
   ): Promise<unknown[]> {
+    assertOneSlot(this.name, keys);
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as unknown[];
     } catch (error) {
@@ -38,8 +41,6 @@ export class LuaScript {
 /** The store's scripts, one per atomic operation. */
 export function loadStoreScripts() {
   return {
-    transition: new LuaScript('transition'),
-    createRun: new LuaScript('create-run'),
     storePlan: new LuaScript('store-plan'),
     putProject: new LuaScript('put-project'),
   } as const;

@@ -7,7 +7,10 @@ export type PutProjectResult =
   | { kind: 'saved'; project: Project }
   | { kind: 'conflict'; currentVersion: number };
 
-/** Projects in Redis: one hash each, versioned, listed in a zset by creation time. */
+/**
+ * Projects in Redis: one hash each, versioned, in the project's slot; listed in a zset by creation time, which may
+ * name a project whose record is gone (see `put`), so every reader of the list skips those.
+ */
 export class ProjectRepository {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -24,10 +27,13 @@ export class ProjectRepository {
       createdAt: existing?.createdAt ?? now.toISOString(),
       updatedAt: now.toISOString(),
     });
+    // Listed before it exists (the list is in another slot, so not in the script): a crash in between leaves a
+    // listed id with no record, which `list` skips, never a project that is not listed. NX keeps the creation time.
+    if (expectedVersion === 0) await redis.zadd(keys.projects(), 'NX', now.getTime(), spec.id);
     const reply = await scripts.putProject.run(
       redis,
-      [keys.project(spec.id), keys.projects()],
-      [expectedVersion, spec.id, JSON.stringify(fields), now.getTime()],
+      [keys.project(spec.id)],
+      [expectedVersion, JSON.stringify(fields)],
     );
     if (reply[0] !== ScriptCode.Ok) return { kind: 'conflict', currentVersion: Number(reply[2]) };
     const saved = await this.get(spec.id);

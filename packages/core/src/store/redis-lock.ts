@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ScriptCode } from './codes.js';
 import { LuaScript } from './lua-script.js';
+import type { RedisClient } from './redis-client.js';
 
 /**
  * A lease-style lock: SET NX PX to take it, compare-and-set to renew or give it back, so a holder that overran its
@@ -12,7 +12,7 @@ export class RedisLock {
   private readonly renewScript = new LuaScript('renew-lock');
   private readonly releaseScript = new LuaScript('release-lock');
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** The holder's token (the one given, or a new one), or null when the lock is taken. */
   async acquire(key: string, ttlMs: number, token: string = randomUUID()): Promise<string | null> {

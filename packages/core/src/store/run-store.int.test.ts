@@ -6,6 +6,7 @@ import {
   testActor,
 } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixupStepId } from '../rules/review-feedback.js';
 import { createStateStore, type StateStore } from './index.js';
 
 let redis: TestRedis;
@@ -74,10 +75,13 @@ describe('RunStore', () => {
     const first = await store.runs.transitionRun(run.id, 'plan_started', command);
     const second = await store.runs.transitionRun(run.id, 'plan_started', command);
     expect(first.kind).toBe('applied');
+    // The replay answers with what the first call asked for, so a retried handler can dispatch it again.
     expect(second).toEqual({
       kind: 'replayed',
       version: 2,
       eventId: first.kind === 'applied' ? first.eventId : '',
+      correlationId: 'corr-1',
+      effects: ['sync_taiga'],
     });
     expect((await store.runs.getRun(run.id))?.version).toBe(2);
     expect((await store.events.readRun(run.id)).map((e) => e.type)).toEqual([
@@ -113,11 +117,42 @@ describe('RunStore', () => {
     expect([...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))).toEqual(ids);
     const runVersions = events.filter((e) => e.entityId === run.id).map((e) => e.version);
     expect(runVersions).toEqual([1, 2, 3, 4, 5, 6]);
-    const global = await store.events.readGlobal({ count: 10_000 });
+    const project = await store.events.readProject(run.projectId, { count: 10_000 });
     expect(
-      global.filter((e) => e.correlationId === 'corr-1' && events.some((r) => r.entityId === e.entityId))
+      project.filter((e) => e.correlationId === 'corr-1' && events.some((r) => r.entityId === e.entityId))
         .length,
     ).toBeGreaterThanOrEqual(events.length);
+  });
+
+  it('answers the record as written, and records the effects in the event', async () => {
+    const run = await newRun();
+    const outcome = await store.runs.transitionRun(run, 'plan_started', {
+      actor: testActor,
+      patch: () => ({ reason: 'why not' }),
+    });
+    expect(outcome).toMatchObject({
+      kind: 'applied',
+      record: { id: run.id, status: 'planning', version: 2, reason: 'why not' },
+      correlationId: 'corr-1',
+      effects: ['sync_taiga'],
+    });
+    expect(await store.runs.getRun(run.id)).toEqual(outcome.kind === 'applied' ? outcome.record : null);
+    const event = (await store.events.readRun(run.id)).at(-1);
+    expect(event).toMatchObject({ type: 'protocol_run.plan_started', effects: ['sync_taiga'], version: 2 });
+  });
+
+  it('runs the machine again on the record the script answers when the held one is stale', async () => {
+    const run = await newRun();
+    await store.runs.transitionRun(run.id, 'plan_started', { actor: testActor });
+    // Held at `pending`, where the machine refuses `plan_failed`; Redis has it `planning`, where it is allowed.
+    const failed = await store.runs.transitionRun(run, 'plan_failed', { actor: testActor });
+    expect(failed).toMatchObject({ kind: 'applied', record: { status: 'failed', version: 3 } });
+    // Held at `pending`, where `cancelled` is allowed; Redis has it `failed`: the move is made from there.
+    const cancelled = await store.runs.transitionRun(run, 'cancelled', { actor: testActor });
+    expect(cancelled).toMatchObject({ kind: 'applied', transition: { from: 'failed', to: 'cancelled' } });
+    // Terminal now: a stale held record is refused once Redis has confirmed the state.
+    const refused = await store.runs.transitionRun(run, 'plan_started', { actor: testActor });
+    expect(refused.kind === 'refused' && refused.error.state).toBe('cancelled');
   });
 
   it('refuses an illegal event with the current state and the allowed ones, changing nothing', async () => {
@@ -223,6 +258,43 @@ describe('RunStore', () => {
     const run = await newRun();
     const outcome = await store.runs.storePlan(run.id, { engine: 'x', steps: [] }, { actor: testActor });
     expect(outcome).toEqual({ kind: 'conflict', status: 'pending', version: 1 });
+  });
+
+  it('appends a fix-up step once, only while the run is in the expected status, and indexes it', async () => {
+    const { run } = await runWithSteps(1);
+    const fixup = { title: 'Fix-up 1', instructions: 'rename it', taigaTaskId: 2001 };
+    const refused = await store.runs.appendStep(
+      run.id,
+      { stepId: fixupStepId(run.id, 1), step: fixup, expectedStatus: 'in_review' },
+      { actor: testActor },
+    );
+    expect(refused).toEqual({ kind: 'status_mismatch', status: 'running' });
+    const input = { stepId: fixupStepId(run.id, 1), step: fixup, expectedStatus: 'running' as const };
+    const appended = await store.runs.appendStep(run.id, input, { actor: testActor });
+    expect(appended).toMatchObject({
+      kind: 'appended',
+      step: {
+        id: input.stepId,
+        status: 'pending',
+        version: 1,
+        order: 1,
+        title: 'Fix-up 1',
+        taigaTaskId: 2001,
+      },
+    });
+    expect(await store.runs.appendStep(run.id, input, { actor: testActor })).toEqual({ kind: 'exists' });
+    expect((await store.runs.listSteps(run.id)).map((s) => s.id).at(-1)).toBe(input.stepId);
+    expect((await store.runs.findStep(input.stepId))?.protocolRunId).toBe(run.id);
+    expect((await store.runs.findStepByTaigaTask(run.projectId, 2001))?.id).toBe(input.stepId);
+    const appendedEvents = (await store.events.readRun(run.id)).filter((e) => e.type === 'step_run.appended');
+    expect(appendedEvents).toHaveLength(1);
+    expect(
+      await store.runs.appendStep(
+        'run_none',
+        { ...input, stepId: fixupStepId('run_none', 1) },
+        { actor: testActor },
+      ),
+    ).toEqual({ kind: 'not_found' });
   });
 });
 

@@ -1,24 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { type PlanSummary, ProtocolRun } from '../contracts/protocol-run.js';
 import type { Actor } from '../contracts/run-event.js';
 import { type PlannedStep, StepRun } from '../contracts/step-run.js';
 import { type TaigaItemRef, taigaItemKey } from '../contracts/taiga-item.js';
-import {
-  Effect,
-  type IllegalTransitionError,
-  type MachineDefinition,
-  transition,
-} from '../machine/machine.js';
-import {
-  type ProtocolRunEvent,
-  type ProtocolRunStatus,
-  protocolRunMachine,
-} from '../machine/protocol-run-machine.js';
-import { type StepRunEvent, stepRunMachine } from '../machine/step-run-machine.js';
+import { planRunTransition, planStepTransition, type TransitionPlan } from '../events/plan-transition.js';
+import { Effect, type IllegalTransitionError } from '../machine/machine.js';
+import type { ProtocolRunEvent, ProtocolRunStatus } from '../machine/protocol-run-machine.js';
+import type { StepRunEvent } from '../machine/step-run-machine.js';
+import { appendStepScript } from './append-step-script.js';
 import { ScriptCode } from './codes.js';
+import { createRunScript } from './create-run-script.js';
 import { encodeEvent } from './event-log.js';
+import { newRecordId } from './keys.js';
 import { decodeRecord, encodeFields } from './record-codec.js';
 import type { StoreContext } from './store-options.js';
+import { transitionScript } from './transition-script.js';
 
 /** Who asks for a change, why, and under which idempotency key. */
 export interface Command<R> {
@@ -38,11 +33,20 @@ export type TransitionOutcome<R> =
       kind: 'applied';
       record: R;
       eventId: string;
+      /** The run's correlation id, which the event carries. */
+      correlationId: string;
       effects: readonly Effect[];
       /** The machine move it made; absent for a stored plan, which is no machine transition. */
       transition?: { machine: string; from: string; to: string };
     }
-  | { kind: 'replayed'; version: number; eventId: string }
+  | {
+      kind: 'replayed';
+      version: number;
+      eventId: string;
+      correlationId: string;
+      /** The effects the transition asked for when it was applied, as the store remembered them. */
+      effects: readonly Effect[];
+    }
   | { kind: 'refused'; error: IllegalTransitionError }
   | { kind: 'conflict'; status: string; version: number }
   | { kind: 'not_found' };
@@ -63,20 +67,18 @@ export interface NewRun {
 /** Fields that only a transition may change, never a patch. */
 type Guarded = 'id' | 'status' | 'version' | 'createdAt';
 
-const newId = (prefix: 'run' | 'step') => `${prefix}_${randomUUID().replaceAll('-', '')}`;
-
 /**
  * ProtocolRuns and StepRuns in Redis. Every change is one Lua script: a compare-and-set on the record's status and
- * version that also updates the lookup indexes and appends the event to the run's stream and the global stream.
+ * version that also updates the lookup indexes and appends the event to the run's stream and the project's stream.
  */
 export class RunStore {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Creates a run in `pending`, or reports the run that is already active for the Taiga item. */
   async createRun(input: NewRun): Promise<CreateRunOutcome> {
-    const { keys, redis, scripts } = this.ctx;
+    const { keys, redis } = this.ctx;
     const now = this.ctx.now();
-    const id = newId('run');
+    const id = newRecordId('run', input.projectId);
     const itemKey = taigaItemKey(input.taigaItem);
     const fields = encodeFields({
       id,
@@ -100,31 +102,33 @@ export class RunStore {
       correlationId: input.correlationId,
       payload: { taigaItem: input.taigaItem, ...input.payload },
     });
-    const reply = await scripts.createRun.run(
+    const reply = await createRunScript.run(
       redis,
-      [
-        keys.run(id),
-        keys.runEvents(id),
-        keys.globalEvents(),
-        keys.activeItems(input.projectId),
-        keys.projectRuns(input.projectId),
-        keys.runsByStatus(input.projectId, 'pending'),
-        keys.itemRuns(input.projectId, itemKey),
-      ],
-      [
-        id,
+      {
+        run: keys.run(id),
+        runEvents: keys.runEvents(id),
+        projectEvents: keys.projectEvents(input.projectId),
+        activeItems: keys.activeItems(input.projectId),
+        projectRuns: keys.projectRuns(input.projectId),
+        pendingRuns: keys.runsByStatus(input.projectId, 'pending'),
+        itemRuns: keys.itemRuns(input.projectId, itemKey),
+      },
+      {
+        runId: id,
         itemKey,
-        JSON.stringify(fields),
-        JSON.stringify(event),
-        this.ctx.runStreamMaxLen,
-        this.ctx.globalStreamMaxLen,
-        now.getTime(),
-      ],
+        fields: JSON.stringify(fields),
+        event: JSON.stringify(event),
+        runMaxLen: this.ctx.runStreamMaxLen,
+        projectMaxLen: this.ctx.projectStreamMaxLen,
+        now: now.getTime(),
+      },
     );
-    if (reply[0] === ScriptCode.Exists) return { kind: 'exists', runId: String(reply[1]) };
-    const run = await this.getRun(id);
-    if (!run) throw new Error(`run ${id} vanished right after it was created`);
-    return { kind: 'created', run, eventId: String(reply[2]) };
+    if (reply.kind === 'exists') return reply;
+    return {
+      kind: 'created',
+      run: decodeRecord(ProtocolRun, 'protocol run', reply.hash),
+      eventId: reply.eventId,
+    };
   }
 
   async getRun(runId: string): Promise<ProtocolRun | null> {
@@ -139,7 +143,7 @@ export class RunStore {
 
   /** Finds a step by its id alone (API lookups), through the step → run index. */
   async findStep(stepId: string): Promise<StepRun | null> {
-    const runId = await this.ctx.redis.hget(this.ctx.keys.stepIndex(), stepId);
+    const runId = await this.ctx.redis.hget(this.ctx.keys.stepIndex(stepId), stepId);
     return runId ? this.getStep(runId, stepId) : null;
   }
 
@@ -170,10 +174,43 @@ export class RunStore {
     return this.ctx.redis.zrange(this.ctx.keys.itemRuns(projectId, taigaItemKey(item)), 0, -1);
   }
 
+  /** The ids of a project's steps that entered `status` no later than `enteredBefore` (ms since epoch). */
+  async stepIdsInStatusSince(
+    projectId: string,
+    status: StepRun['status'],
+    enteredBefore: number,
+  ): Promise<string[]> {
+    return this.ctx.redis.zrangebyscore(this.ctx.keys.stepsByStatus(projectId, status), 0, enteredBefore);
+  }
+
+  /** Whether a live executor holds the step's lease. */
+  async isStepLeased(runId: string, stepId: string): Promise<boolean> {
+    return (await this.ctx.redis.exists(this.ctx.keys.stepLease(runId, stepId))) === 1;
+  }
+
   /** The step shown on the board by a Taiga task, if any. */
   async findStepByTaigaTask(projectId: string, taskId: number): Promise<StepRun | null> {
     const stepId = await this.ctx.redis.hget(this.ctx.keys.taskSteps(projectId), String(taskId));
     return stepId ? this.findStep(stepId) : null;
+  }
+
+  /**
+   * The first of a project's runs in one of `statuses` (searched in that order) that `matches`: the run on a
+   * branch, or the run of a pull request. Reads the statuses' indexes, not every run.
+   */
+  async findRunInStatuses(
+    projectId: string,
+    statuses: readonly ProtocolRunStatus[],
+    matches: (run: ProtocolRun) => boolean,
+  ): Promise<ProtocolRun | null> {
+    for (const status of statuses) {
+      const { ids } = await this.listRunIds(projectId, { status, limit: 1_000 });
+      for (const id of ids) {
+        const run = await this.getRun(id);
+        if (run && matches(run)) return run;
+      }
+    }
+    return null;
   }
 
   /**
@@ -217,7 +254,7 @@ export class RunStore {
       createdAt: now.toISOString(),
     };
     const steps = plan.steps.map((planned, order) => {
-      const id = newId('step');
+      const id = newRecordId('step', run.projectId);
       const record: Omit<StepRun, 'status' | 'version'> = {
         id,
         protocolRunId: runId,
@@ -227,6 +264,8 @@ export class RunStore {
         instructions: planned.instructions,
         attempts: 0,
         taigaTaskId: planned.taigaTaskId,
+        ...(planned.plannedModel ? { plannedModel: planned.plannedModel } : {}),
+        ...(planned.modelTag ? { modelTag: planned.modelTag } : {}),
         resultSummary: null,
         commitSha: null,
         createdAt: now.toISOString(),
@@ -258,10 +297,10 @@ export class RunStore {
       [
         keys.run(runId),
         keys.runSteps(runId),
-        keys.stepIndex(),
+        keys.stepIndex(runId),
         keys.stepsByStatus(run.projectId, 'pending'),
         keys.runEvents(runId),
-        keys.globalEvents(),
+        keys.projectEvents(run.projectId),
         keys.taskSteps(run.projectId),
         ...steps.map((s) => keys.step(runId, s.id)),
         ...old.flatMap((s) => [keys.step(runId, s.id), keys.stepsByStatus(run.projectId, s.status)]),
@@ -275,156 +314,307 @@ export class RunStore {
         steps.length,
         old.length,
         this.ctx.runStreamMaxLen,
-        this.ctx.globalStreamMaxLen,
+        this.ctx.projectStreamMaxLen,
         now.getTime(),
         ...old.map((s) => s.id),
         ...old.map((s) => (s.taigaTaskId === null ? '' : String(s.taigaTaskId))),
       ],
     );
-    return this.outcome(reply, () => this.getRun(runId), []);
-  }
-
-  /** Applies a ProtocolRun machine event. */
-  async transitionRun(
-    runId: string,
-    event: ProtocolRunEvent,
-    command: Command<ProtocolRun>,
-  ): Promise<TransitionOutcome<ProtocolRun>> {
-    const run = await this.getRun(runId);
-    if (!run) return { kind: 'not_found' };
-    return this.apply(protocolRunMachine, run, event, command, {
-      record: this.ctx.keys.run(runId),
-      from: this.ctx.keys.runsByStatus(run.projectId, run.status),
-      to: (status) => this.ctx.keys.runsByStatus(run.projectId, status),
-      releaseItem: taigaItemKey(run.taigaItem),
-      reload: () => this.getRun(runId),
-    });
-  }
-
-  /** Applies a StepRun machine event. */
-  async transitionStep(
-    runId: string,
-    stepId: string,
-    event: StepRunEvent,
-    command: Command<StepRun>,
-  ): Promise<TransitionOutcome<StepRun>> {
-    const step = await this.getStep(runId, stepId);
-    if (!step) return { kind: 'not_found' };
-    return this.apply(stepRunMachine, step, event, command, {
-      record: this.ctx.keys.step(runId, stepId),
-      from: this.ctx.keys.stepsByStatus(step.projectId, step.status),
-      to: (status) => this.ctx.keys.stepsByStatus(step.projectId, status),
-      releaseItem: null,
-      reload: () => this.getStep(runId, stepId),
-    });
-  }
-
-  private async apply<
-    S extends string,
-    E extends string,
-    R extends { id: string; status: S; version: number; updatedAt: string },
-  >(
-    machine: MachineDefinition<S, E>,
-    record: R & { protocolRunId?: string; correlationId?: string },
-    event: E,
-    command: Command<R>,
-    where: {
-      record: string;
-      from: string;
-      to: (status: S) => string;
-      releaseItem: string | null;
-      reload: () => Promise<R | null>;
-    },
-  ): Promise<TransitionOutcome<R>> {
-    const { keys, redis } = this.ctx;
-    const runId = record.protocolRunId ?? record.id;
-    const idemKey = keys.idempotency(runId, command.idempotencyKey ?? '-');
-    if (command.idempotencyKey !== undefined) {
-      const seen = await redis.get(idemKey);
-      if (seen !== null) {
-        const [version, eventId] = seen.split(' ');
-        return { kind: 'replayed', version: Number(version), eventId: eventId! };
-      }
-    }
-    const result = transition(machine, record.status, event);
-    if (!result.ok) return { kind: 'refused', error: result.error };
-
-    const now = this.ctx.now();
-    const correlationId = record.correlationId ?? (await this.getRun(runId))?.correlationId ?? runId;
-    const patch = { ...command.patch?.(record), updatedAt: now.toISOString() } as Record<string, unknown>;
-    for (const guarded of ['id', 'status', 'version', 'createdAt'] satisfies Guarded[]) delete patch[guarded];
-    const encodedEvent = encodeEvent({
-      type: `${machine.name}.${event}`,
-      entityId: record.id,
-      from: result.from,
-      to: result.to,
-      at: now.toISOString(),
-      actor: command.actor,
-      correlationId,
-      payload: command.payload ?? {},
-    });
-    const releases = result.effects.includes(Effect.ReleaseItem) && where.releaseItem !== null;
-    const projectId = (record as { projectId?: string }).projectId ?? '';
-    const reply = await this.ctx.scripts.transition.run(
-      redis,
-      [
-        where.record,
-        keys.runEvents(runId),
-        keys.globalEvents(),
-        idemKey,
-        where.from,
-        where.to(result.to),
-        keys.activeItems(projectId),
-      ],
-      [
-        result.from,
-        command.expectedVersion ?? record.version,
-        result.to,
-        JSON.stringify(encodeFields(patch)),
-        JSON.stringify(encodedEvent),
-        this.ctx.runStreamMaxLen,
-        this.ctx.globalStreamMaxLen,
-        command.idempotencyKey === undefined ? '0' : '1',
-        this.ctx.idempotencyTtlSeconds,
-        record.id,
-        releases ? where.releaseItem! : '',
-        now.getTime(),
-      ],
-    );
-    return this.outcome(reply, where.reload, result.effects, {
-      machine: machine.name,
-      from: result.from,
-      to: result.to,
-    });
-  }
-
-  private async outcome<R>(
-    reply: unknown[],
-    reload: () => Promise<R | null>,
-    effects: readonly Effect[],
-    transition?: { machine: string; from: string; to: string },
-  ): Promise<TransitionOutcome<R>> {
     switch (reply[0]) {
       case ScriptCode.Ok: {
-        const record = await reload();
-        if (!record) return { kind: 'not_found' };
+        // A plan is stored once a run: reading the run back here is cheaper than returning it from the script.
+        const stored = await this.getRun(runId);
+        if (!stored) return { kind: 'not_found' };
         return {
           kind: 'applied',
-          record,
+          record: stored,
           eventId: String(reply[2]),
-          effects,
-          ...(transition ? { transition } : {}),
+          correlationId: stored.correlationId,
+          effects: [],
         };
       }
-      case ScriptCode.Replayed:
-        return { kind: 'replayed', version: Number(reply[1]), eventId: String(reply[2]) };
       case ScriptCode.NotFound:
         return { kind: 'not_found' };
       case ScriptCode.StatusMismatch:
       case ScriptCode.VersionMismatch:
         return { kind: 'conflict', status: String(reply[1]), version: Number(reply[2]) };
       default:
-        throw new Error(`unexpected script reply ${JSON.stringify(reply)}`);
+        throw new Error(`store-plan.lua: unexpected reply ${JSON.stringify(reply)}`);
     }
   }
+
+  /**
+   * Appends a `pending` step at the end of the run's plan while the run is `expectedStatus` (a fix-up step, added
+   * while the run is in review). `stepId` is the caller's, so that a retry asks for the same step: one that exists
+   * already is `exists`, and nothing changes.
+   */
+  async appendStep(
+    runId: string,
+    input: { stepId: string; step: PlannedStep; expectedStatus: ProtocolRun['status'] },
+    command: Pick<Command<ProtocolRun>, 'actor' | 'payload'>,
+  ): Promise<
+    | { kind: 'appended'; step: StepRun }
+    | { kind: 'exists' }
+    | { kind: 'not_found' }
+    | { kind: 'status_mismatch'; status: string }
+  > {
+    const { keys, redis } = this.ctx;
+    const run = await this.getRun(runId);
+    if (!run) return { kind: 'not_found' };
+    const order = (await this.listSteps(runId)).reduce((last, step) => Math.max(last, step.order + 1), 0);
+    const now = this.ctx.now().toISOString();
+    const record: Omit<StepRun, 'status' | 'version'> = {
+      id: input.stepId,
+      protocolRunId: runId,
+      projectId: run.projectId,
+      order,
+      title: input.step.title,
+      instructions: input.step.instructions,
+      attempts: 0,
+      taigaTaskId: input.step.taigaTaskId,
+      resultSummary: null,
+      commitSha: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const event = encodeEvent({
+      type: 'step_run.appended',
+      entityId: input.stepId,
+      from: null,
+      to: 'pending',
+      at: now,
+      actor: command.actor,
+      correlationId: run.correlationId,
+      payload: { ...command.payload, title: input.step.title, order },
+    });
+    const reply = await appendStepScript.run(
+      redis,
+      {
+        run: keys.run(runId),
+        runSteps: keys.runSteps(runId),
+        stepIndex: keys.stepIndex(input.stepId),
+        pendingSteps: keys.stepsByStatus(run.projectId, 'pending'),
+        step: keys.step(runId, input.stepId),
+        runEvents: keys.runEvents(runId),
+        projectEvents: keys.projectEvents(run.projectId),
+        taskSteps: keys.taskSteps(run.projectId),
+      },
+      {
+        expectedStatus: input.expectedStatus,
+        stepId: input.stepId,
+        order,
+        fields: JSON.stringify(encodeFields(record)),
+        event: JSON.stringify(event),
+        runMaxLen: this.ctx.runStreamMaxLen,
+        projectMaxLen: this.ctx.projectStreamMaxLen,
+        now: Date.parse(now),
+        runId,
+        taskId: input.step.taigaTaskId === null ? '' : String(input.step.taigaTaskId),
+      },
+    );
+    if (reply.kind !== 'appended') return reply;
+    return { kind: 'appended', step: decodeRecord(StepRun, 'step run', reply.hash) };
+  }
+
+  /**
+   * True the first time it is asked for `key` on the run (for the idempotency keys' lifetime), false after: for a
+   * side effect outside the run's record that must happen once, such as a notice posted on a pull request.
+   */
+  async claimOnce(runId: string, key: string): Promise<boolean> {
+    const { keys, redis } = this.ctx;
+    const set = await redis.set(
+      keys.idempotency(runId, `once:${key}`),
+      '1',
+      'EX',
+      this.ctx.idempotencyTtlSeconds,
+      'NX',
+    );
+    return set === 'OK';
+  }
+
+  /**
+   * Applies a ProtocolRun event to the run the caller holds (read first when given only its id): the machine runs
+   * here, and one script checks that the run is still as the machine saw it and writes everything at once. A run
+   * that changed meanwhile comes back in the script's answer and the machine runs again on it (unless the caller
+   * asked for an `expectedVersion`, which then is a conflict).
+   */
+  async transitionRun(
+    target: ProtocolRun | string,
+    event: ProtocolRunEvent,
+    command: Command<ProtocolRun>,
+  ): Promise<TransitionOutcome<ProtocolRun>> {
+    const run = typeof target === 'string' ? await this.getRun(target) : target;
+    if (!run) return { kind: 'not_found' };
+    const { keys } = this.ctx;
+    return this.apply<ProtocolRunStatus, ProtocolRunEvent, ProtocolRun>(
+      run,
+      typeof target === 'string',
+      (status) => planRunTransition(status, event),
+      command,
+      {
+        runId: run.id,
+        projectId: run.projectId,
+        record: keys.run(run.id),
+        index: (status) => keys.runsByStatus(run.projectId, status),
+        releaseItem: taigaItemKey(run.taigaItem),
+        decode: (hash) => decodeRecord(ProtocolRun, 'protocol run', hash),
+      },
+    );
+  }
+
+  /** Applies a StepRun event to the step the caller holds (or reads it first), as `transitionRun` does. */
+  async transitionStep(
+    step: StepRun,
+    event: StepRunEvent,
+    command: Command<StepRun>,
+  ): Promise<TransitionOutcome<StepRun>>;
+  async transitionStep(
+    runId: string,
+    stepId: string,
+    event: StepRunEvent,
+    command: Command<StepRun>,
+  ): Promise<TransitionOutcome<StepRun>>;
+  async transitionStep(
+    ...args: [StepRun, StepRunEvent, Command<StepRun>] | [string, string, StepRunEvent, Command<StepRun>]
+  ): Promise<TransitionOutcome<StepRun>> {
+    const [step, event, command] =
+      typeof args[0] === 'string'
+        ? [await this.getStep(args[0], args[1] as string), args[2] as StepRunEvent, args[3]!]
+        : [args[0], args[1] as StepRunEvent, args[2] as Command<StepRun>];
+    if (!step) return { kind: 'not_found' };
+    const { keys } = this.ctx;
+    return this.apply<StepRun['status'], StepRunEvent, StepRun>(
+      step,
+      typeof args[0] === 'string',
+      (status) => planStepTransition(status, event),
+      command,
+      {
+        runId: step.protocolRunId,
+        projectId: step.projectId,
+        record: keys.step(step.protocolRunId, step.id),
+        index: (status) => keys.stepsByStatus(step.projectId, status),
+        releaseItem: null,
+        decode: (hash) => decodeRecord(StepRun, 'step run', hash),
+      },
+    );
+  }
+
+  private async apply<S extends string, E extends string, R extends TransitionRecord<S>>(
+    held: R,
+    justRead: boolean,
+    plan: (status: S) => TransitionPlan<S, E>,
+    command: Command<R>,
+    where: {
+      runId: string;
+      projectId: string;
+      record: string;
+      index: (status: S) => string;
+      releaseItem: string | null;
+      decode: (hash: Record<string, string>) => R;
+    },
+  ): Promise<TransitionOutcome<R>> {
+    const { keys, redis } = this.ctx;
+    const idempotent = command.idempotencyKey !== undefined;
+    let current = held;
+    let fresh = justRead;
+    for (let attempt = 1; ; attempt++) {
+      const planned = plan(current.status);
+      // A refusal on a record just read is final; on a held one, Redis may know better (the record moved on, or
+      // this very command was applied before and is replayed).
+      if (!planned.ok && fresh && !idempotent) return { kind: 'refused', error: planned.error };
+      const now = this.ctx.now();
+      const patch = planned.ok ? { ...command.patch?.(current), updatedAt: now.toISOString() } : {};
+      for (const guarded of ['id', 'status', 'version', 'createdAt'] satisfies Guarded[]) {
+        delete (patch as Record<string, unknown>)[guarded];
+      }
+      const effects = planned.ok ? planned.effects : [];
+      const releases = effects.includes(Effect.ReleaseItem) && where.releaseItem !== null;
+      const reply = await transitionScript.run(
+        redis,
+        {
+          record: where.record,
+          run: keys.run(where.runId),
+          runEvents: keys.runEvents(where.runId),
+          projectEvents: keys.projectEvents(where.projectId),
+          idempotency: keys.idempotency(where.runId, command.idempotencyKey ?? '-'),
+          fromIndex: where.index(current.status),
+          toIndex: where.index(planned.ok ? planned.to : current.status),
+          activeItems: keys.activeItems(where.projectId),
+        },
+        {
+          expectedStatus: current.status,
+          expectedVersion: command.expectedVersion ?? current.version,
+          newStatus: planned.ok ? planned.to : '',
+          patch: JSON.stringify(encodeFields(patch)),
+          event: planned.ok
+            ? JSON.stringify(
+                encodeEvent({
+                  type: planned.type,
+                  entityId: current.id,
+                  from: planned.from,
+                  to: planned.to,
+                  at: now.toISOString(),
+                  actor: command.actor,
+                  payload: command.payload ?? {},
+                  effects: [...effects],
+                }),
+              )
+            : '[]',
+          runMaxLen: this.ctx.runStreamMaxLen,
+          projectMaxLen: this.ctx.projectStreamMaxLen,
+          idempotencyKey: idempotent ? '1' : '0',
+          idempotencyTtl: this.ctx.idempotencyTtlSeconds,
+          member: current.id,
+          releaseItem: releases ? where.releaseItem! : '',
+          score: now.getTime(),
+          effects: effects.join(','),
+        },
+      );
+      switch (reply.kind) {
+        case 'applied':
+          if (!planned.ok) throw new Error('transition.lua applied a refused transition');
+          return {
+            kind: 'applied',
+            record: where.decode(reply.hash),
+            eventId: reply.eventId,
+            correlationId: reply.correlationId,
+            effects,
+            transition: { machine: planned.machine, from: planned.from, to: planned.to },
+          };
+        case 'replayed':
+          return {
+            kind: 'replayed',
+            version: reply.version,
+            eventId: reply.eventId,
+            correlationId: reply.correlationId,
+            effects: reply.effects.filter(isEffect),
+          };
+        case 'not_found':
+          return { kind: 'not_found' };
+        case 'conflict': {
+          const now = where.decode(reply.hash);
+          const unchanged = now.status === current.status && now.version === current.version;
+          if (!planned.ok && unchanged) return { kind: 'refused', error: planned.error };
+          if (command.expectedVersion !== undefined || attempt >= maxAttempts) {
+            return { kind: 'conflict', status: reply.status, version: reply.version };
+          }
+          current = now;
+          fresh = true;
+        }
+      }
+    }
+  }
+}
+
+const knownEffects = new Set<string>(Object.values(Effect));
+const isEffect = (effect: string): effect is Effect => knownEffects.has(effect);
+
+/** Tries of one transition whose record keeps changing under it before it reports a conflict. */
+const maxAttempts = 3;
+
+interface TransitionRecord<S extends string> {
+  id: string;
+  status: S;
+  version: number;
+  updatedAt: string;
 }

@@ -9,9 +9,12 @@ const postOnly = 'POST, OPTIONS';
 const allowByPath: [RegExp, string][] = [
   [/^\/auth(\/refresh)?\/?$/, postOnly],
   [/^\/(users\/me|projects\/by_slug)\/?$/, readOnly],
-  [/^\/(webhooks\/\d+\/test|webhooklogs\/\d+\/resend|history\/\w+\/\d+\/edit_comment)\/?$/, postOnly],
+  [
+    /^\/(webhooks\/\d+\/test|webhooklogs\/\d+\/resend|history\/\w+\/\d+\/(edit|delete)_comment)\/?$/,
+    postOnly,
+  ],
   [/^\/(history\/\w+\/\d+|webhooklogs)\/?$/, readOnly],
-  [/^\/(projects|tasks|userstories|issues|webhooks)\/\d+\/?$/, detail],
+  [/^\/(projects|tasks|userstories|issues|webhooks|memberships|roles)\/\d+\/?$/, detail],
   [/^\/[\w-]+(\/by_ref)?\/?$/, collection],
 ];
 

@@ -39,14 +39,13 @@ export function paginate<T>(
       ? Math.min(requestedSize, maxPageSize)
       : options.defaultPageSize;
   const pageCount = Math.max(1, Math.ceil(items.length / pageSize));
-  const rawPage = typeof req.query.page === 'string' ? req.query.page : '1';
-  let page: number;
-  if (rawPage === 'last') page = pageCount;
-  else if (/^-?\d+$/.test(rawPage.trim())) page = Number(rawPage);
-  else return fail(failures.http404("Page is not 'last', nor can it be converted to an int."));
-  if (page < 1) return fail(failures.http404(`Invalid page (${page}): That page number is less than 1`));
-  if (page > pageCount)
-    return fail(failures.http404(`Invalid page (${page}): That page contains no results`));
+  const rawPage = typeof req.query.page === 'string' && req.query.page !== '' ? req.query.page : '1';
+  // Django's `validate_number` refuses a page that is no integer, below 1 or past the last one alike, and taiga-back
+  // answers all three with the same message (only `last` is read as a name).
+  const asked = /^[+-]?\d+$/.test(rawPage.trim()) ? Number(rawPage) : Number.NaN;
+  const page = rawPage === 'last' ? pageCount : asked;
+  if (!(page >= 1 && page <= pageCount))
+    return fail(failures.http404("Page is not 'last', nor can it be converted to an int."));
 
   res.setHeader('x-pagination-count', String(items.length));
   res.setHeader('x-paginated', 'true');

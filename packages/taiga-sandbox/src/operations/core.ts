@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SerializeContext } from '../serializers/context.js';
+import { renderProjectMarkdown } from '../state/markdown.js';
 import type { SandboxStore } from '../state/store.js';
 import type { TokenRegistry } from '../state/tokens.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
@@ -13,6 +14,11 @@ export interface SandboxCore {
   frontUrl: () => string;
   logger: Logger;
   now: () => Date;
+}
+
+/** How Taiga renders the Markdown texts of a project (comments, descriptions, blocked notes, wiki pages). */
+export function markdownOf(core: SandboxCore, projectId: number): (text: string) => string {
+  return (text) => renderProjectMarkdown(core.store, core.frontUrl(), projectId, text);
 }
 
 export function serializeContext(core: SandboxCore, viewerId: number | null): SerializeContext {

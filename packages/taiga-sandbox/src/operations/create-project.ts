@@ -13,7 +13,13 @@ import {
   taskStatusTemplates,
   userStoryStatusTemplates,
 } from '../state/templates.js';
-import type { NamedValueRecord, ProjectRecord, StatusKind, UserRecord } from '../state/types.js';
+import type {
+  MembershipRecord,
+  NamedValueRecord,
+  ProjectRecord,
+  StatusKind,
+  UserRecord,
+} from '../state/types.js';
 
 export interface NewUser {
   username: string;
@@ -59,6 +65,7 @@ function addStatuses(
       isClosed: template.isClosed,
       isArchived: template.isArchived ?? false,
       order: index + 1,
+      wipLimit: template.wipLimit ?? null,
     });
   });
 }
@@ -81,10 +88,12 @@ export interface NewProject {
   description: string;
   owner: UserRecord;
   preset: StatusPreset;
+  /** Makes the project public, with what a logged-in non-member may do (`comment_us`, `comment_task`, …). */
+  publicPermissions?: string[];
 }
 
 /**
- * A private project from Taiga's default scrum template (statuses from the preset, roles, points, issue types,
+ * A project (private, unless `publicPermissions` makes it public) from Taiga's default scrum template (statuses from the preset, roles, points, issue types,
  * priorities, severities), with its owner as an admin member holding the Product Owner role.
  */
 export function createProject(store: SandboxStore, spec: NewProject, now: Date): ProjectRecord {
@@ -96,7 +105,8 @@ export function createProject(store: SandboxStore, spec: NewProject, now: Date):
     ownerId: spec.owner.id,
     createdDate: now,
     modifiedDate: now,
-    isPrivate: true,
+    isPrivate: spec.publicPermissions === undefined,
+    ...(spec.publicPermissions ? { publicPermissions: [...spec.publicPermissions] } : {}),
     members: [],
     lastRef: 0,
   };
@@ -122,18 +132,37 @@ export function createProject(store: SandboxStore, spec: NewProject, now: Date):
     const id = store.nextId('role');
     store.roles.set(id, { id, projectId: project.id, ...template });
   }
-  addMember(store, project, spec.owner, 'product-owner', true);
+  addMember(store, project, spec.owner, 'product-owner', { isAdmin: true, invitedBy: null, now });
   return project;
 }
 
+/** Makes a user a member of a project with a role (by slug), or changes the role of a member. */
 export function addMember(
   store: SandboxStore,
   project: ProjectRecord,
   user: UserRecord,
   roleSlug: string,
-  isAdmin: boolean,
-): void {
+  options: { isAdmin: boolean; invitedBy: UserRecord | null; now: Date },
+): MembershipRecord {
   const role = store.rolesOf(project.id).find((candidate) => candidate.slug === roleSlug);
-  if (!role) throw new Error(`project ${project.slug} has no role ${roleSlug}`);
-  project.members.push({ userId: user.id, roleId: role.id, isAdmin });
+  if (!role) {
+    const slugs = store.rolesOf(project.id).map((candidate) => candidate.slug);
+    throw new Error(`project ${project.slug} has no role ${roleSlug}; it has: ${slugs.join(', ')}`);
+  }
+  const existing = project.members.find((member) => member.userId === user.id);
+  if (existing) {
+    existing.roleId = role.id;
+    existing.isAdmin = options.isAdmin;
+    return existing;
+  }
+  const membership: MembershipRecord = {
+    id: store.nextId('membership'),
+    userId: user.id,
+    roleId: role.id,
+    isAdmin: options.isAdmin,
+    createdAt: options.now,
+    invitedById: options.invitedBy?.id ?? null,
+  };
+  project.members.push(membership);
+  return membership;
 }

@@ -37,8 +37,11 @@ export const ModelName = {
   userstory: 'UserStory',
   issue: 'Issue',
   project: 'Project',
+  membership: 'Membership',
+  role: 'Role',
   webhook: 'Webhook',
   webhookLog: 'WebhookLog',
+  wikiPage: 'WikiPage',
 } as const;
 export type ModelName = (typeof ModelName)[keyof typeof ModelName];
 
@@ -60,6 +63,12 @@ export const failures = {
       ],
     },
   }),
+  /** `POST /auth` with a wrong password or an unknown or inactive user (taiga-back 6's `login`, as replayed). */
+  invalidCredentials: (): ApiFailure => ({
+    status: 401,
+    headers: wwwAuthenticate,
+    body: { detail: 'No active account found with the given credentials', code: 'invalid_credentials' },
+  }),
   invalidRefreshToken: (): ApiFailure => ({
     status: 401,
     headers: wwwAuthenticate,
@@ -70,6 +79,7 @@ export const failures = {
   permissionDenied: (): ApiFailure =>
     apiException(403, 'PermissionDenied', 'You do not have permission to perform this action.'),
   wrongArguments: (message: string): ApiFailure => apiException(400, 'WrongArguments', message),
+  badRequestMessage: (message: string): ApiFailure => apiException(400, 'BadRequest', message),
   /** A validation failure: `{field: ["message"]}` or another dict detail, as is. */
   badRequest: (detail: Record<string, unknown>): ApiFailure => ({ status: 400, body: detail }),
   throttled: (waitSeconds: number | undefined): ApiFailure =>

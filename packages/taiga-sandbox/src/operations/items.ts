@@ -5,9 +5,9 @@ import {
   freezeItem,
   fullNameOf,
   historyKey,
+  isOrderOnly,
   valuesForDiff,
 } from '../state/history.js';
-import { renderMarkdown } from '../state/markdown.js';
 import { hasPermission } from '../state/permissions.js';
 import {
   type HistoryEntryRecord,
@@ -17,7 +17,7 @@ import {
   type ProjectRecord,
   type UserRecord,
 } from '../state/types.js';
-import type { SandboxCore } from './core.js';
+import { markdownOf, type SandboxCore } from './core.js';
 import { type ApiFailure, fail, failures, ModelName, type Outcome, ok } from './failures.js';
 import { parseItemBody } from './item-body.js';
 import { newItem } from './new-item.js';
@@ -59,7 +59,8 @@ function writeHistory(
   before: Record<string, unknown> | null,
   comment: string,
 ): HistoryEntryRecord | null {
-  const after = freezeItem(item);
+  const render = markdownOf(core, item.projectId);
+  const after = freezeItem(item, render);
   const diff = before ? diffSnapshots(before, after) : {};
   // taiga-back's take_snapshot writes nothing for a change without a diff or a comment (and so sends no webhook).
   if (type === HistoryType.change && Object.keys(diff).length === 0 && comment === '') return null;
@@ -75,11 +76,12 @@ function writeHistory(
     snapshot: type === HistoryType.create ? after : null,
     values: valuesForDiff(core.store, item, diff),
     comment,
-    commentHtml: renderMarkdown(comment),
+    commentHtml: render(comment),
     deleteCommentDate: null,
     deleteCommentUser: null,
     commentVersions: null,
     editCommentDate: null,
+    isHidden: type === HistoryType.change && comment === '' && isOrderOnly(item, diff),
   };
   core.store.historyOf(entry.key).push(entry);
   return entry;
@@ -135,6 +137,25 @@ export async function createItem(
   return ok(item);
 }
 
+/**
+ * taiga-back's `CommentAndOrUpdatePerm`: a PATCH carrying only a comment (and the version) needs the comment
+ * permission or the modify one; any other PATCH needs the modify one.
+ */
+function mayPatch(
+  store: SandboxCore['store'],
+  project: ProjectRecord,
+  actor: UserRecord,
+  kind: ItemKind,
+  body: Record<string, unknown>,
+): boolean {
+  const fields = Object.keys(body).filter((field) => field !== 'version');
+  const justAComment = fields.length === 1 && fields[0] === 'comment';
+  return (
+    (justAComment && hasPermission(store, project, actor.id, `comment_${permissionSuffix[kind]}`)) ||
+    hasPermission(store, project, actor.id, `modify_${permissionSuffix[kind]}`)
+  );
+}
+
 /** taiga-back's OCC check (`OCCResourceMixin._validate_and_update_version`). */
 function checkVersion(core: SandboxCore, item: ItemRecord, body: Record<string, unknown>): ApiFailure | null {
   const raw = body.version;
@@ -174,15 +195,14 @@ export async function patchItem(
   const item = store.itemsOf(kind).get(id);
   if (!item) return fail(failures.notFound(ModelName[kind]));
   const project = store.projects.get(item.projectId) as ProjectRecord;
-  if (!actor || !hasPermission(store, project, actor.id, `modify_${permissionSuffix[kind]}`))
-    return fail(denied(actor));
+  if (!actor || !mayPatch(store, project, actor, kind, body)) return fail(denied(actor));
   const parsed = parseItemBody(store, project, kind, body);
   if (!parsed.ok) return parsed;
   const conflict = checkVersion(core, item, body);
   if (conflict) return fail(conflict);
   if (parsed.value.foreignRelation) return fail(failures.wrongArguments(parsed.value.foreignRelation));
 
-  const before = freezeItem(item);
+  const before = freezeItem(item, markdownOf(core, item.projectId));
   const previousStatusId = item.statusId;
   for (const change of parsed.value.changes) change(item);
   applyStatusEffects(core, item, previousStatusId);
@@ -192,7 +212,7 @@ export async function patchItem(
   item.version += 1;
   item.modifiedDate = core.now();
   const entry = writeHistory(core, item, actor, HistoryType.change, before, comment);
-  if (entry) await core.dispatcher.itemEvent('change', item, actor, entry);
+  if (entry && !entry.isHidden) await core.dispatcher.itemEvent('change', item, actor, entry);
   return ok({ item, statusChanged: previousStatusId !== item.statusId });
 }
 

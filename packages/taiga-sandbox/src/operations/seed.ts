@@ -9,6 +9,8 @@ export interface SeedOptions {
   webhookKey?: string;
   projectSlug?: string;
   preset?: StatusPreset;
+  /** A public project: what a logged-in non-member may do there (`comment_us`, `comment_task`). */
+  publicPermissions?: string[];
 }
 
 export interface SeededUser {
@@ -72,10 +74,11 @@ export async function seedDemo(core: SandboxCore, options: SeedOptions = {}): Pr
       description: 'A demo project of the Taiga sandbox',
       owner: admin,
       preset: options.preset ?? 'taiga-default',
+      ...(options.publicPermissions ? { publicPermissions: options.publicPermissions } : {}),
     },
     core.now(),
   );
-  addMember(store, project, bot, 'back', false);
+  addMember(store, project, bot, 'back', { isAdmin: false, invitedBy: admin, now: core.now() });
 
   const story = await mustCreate(core, admin, 'userstory', {
     project: project.id,

@@ -11,7 +11,7 @@ export function authRouter({ core }: RouteDeps): Router {
   router.post('/auth', (req, res) => {
     const body = bodyOf(req);
     if (String(body.type ?? '').toLowerCase() !== 'normal') {
-      sendFailure(res, failures.wrongArguments('invalid login type'));
+      sendFailure(res, failures.badRequestMessage('invalid login type'));
       return;
     }
     const missing = ['username', 'password'].filter(
@@ -26,7 +26,7 @@ export function authRouter({ core }: RouteDeps): Router {
     }
     const user = core.store.userByUsername(String(body.username));
     if (!user?.isActive || user.password !== body.password) {
-      sendFailure(res, failures.wrongArguments('Username or password does not matches user.'));
+      sendFailure(res, failures.invalidCredentials());
       return;
     }
     const tokens = core.tokens.issuePair(user.id);

@@ -5,7 +5,11 @@ import { serializeContext } from '../operations/core.js';
 import { failures, ModelName } from '../operations/failures.js';
 import { createItem, deleteItem, findVisibleItem, patchItem, visibleItems } from '../operations/items.js';
 import type { SerializeContext } from '../serializers/context.js';
-import { serializeIssueDetail, serializeIssueWithNeighbors } from '../serializers/issue.js';
+import {
+  serializeIssueDetail,
+  serializeIssueListItem,
+  serializeIssueWithNeighbors,
+} from '../serializers/issue.js';
 import {
   serializeTaskDetail,
   serializeTaskListItem,
@@ -44,6 +48,38 @@ function idFilter(value: unknown): (number | null)[] | null {
   return value.split(',').map((part) => (part === 'null' ? null : Number(part)));
 }
 
+/** The date fields taiga-back's `CreatedDateFilter`, `ModifiedDateFilter` and finish filters compare, per kind. */
+function dateFields(item: ItemRecord): Record<string, Date | null> {
+  const finishField = item.kind === 'userstory' ? 'finish_date' : 'finished_date';
+  const finished = item.kind === 'userstory' ? item.finishDate : item.finishedDate;
+  return { created_date: item.createdDate, modified_date: item.modifiedDate, [finishField]: finished };
+}
+
+const compareOperators = {
+  '': (a: number, b: number) => a === b,
+  lt: (a: number, b: number) => a < b,
+  gt: (a: number, b: number) => a > b,
+  lte: (a: number, b: number) => a <= b,
+  gte: (a: number, b: number) => a >= b,
+} as const;
+
+/**
+ * `modified_date__gte=…` and friends (`BaseCompareFilter`). taiga-back parses the value with dateutil and lets a
+ * parse error escape as a server error; so does the sandbox.
+ */
+function matchesDateFilters(item: ItemRecord, query: Request['query']): boolean {
+  for (const [field, value] of Object.entries(dateFields(item))) {
+    for (const [operator, compare] of Object.entries(compareOperators)) {
+      const raw = query[operator === '' ? field : `${field}__${operator}`];
+      if (typeof raw !== 'string') continue;
+      const wanted = Date.parse(raw);
+      if (Number.isNaN(wanted)) throw new Error(`dateutil cannot parse ${field} filter ${raw}`);
+      if (value === null || !compare(value.getTime(), wanted)) return false;
+    }
+  }
+  return true;
+}
+
 function matchesFilters(deps: RouteDeps, item: ItemRecord, query: Request['query']): boolean {
   const within = (field: unknown, actual: number | null) => {
     const ids = idFilter(field);
@@ -58,6 +94,12 @@ function matchesFilters(deps: RouteDeps, item: ItemRecord, query: Request['query
     if (String(closed) !== query.status__is_closed.toLowerCase()) return false;
   }
   if (item.kind === 'task' && !within(query.user_story, item.userStoryId)) return false;
+  if (item.kind === 'issue') {
+    if (!within(query.type, item.typeId)) return false;
+    if (!within(query.severity, item.severityId)) return false;
+    if (!within(query.priority, item.priorityId)) return false;
+  }
+  if (!matchesDateFilters(item, query)) return false;
   if (item.kind === 'userstory') {
     const assignees = new Set<number | null>(item.assignedUsers.length > 0 ? item.assignedUsers : [null]);
     if (item.assignedTo !== null) assignees.add(item.assignedTo);
@@ -181,7 +223,7 @@ export function itemsRouter(deps: RouteDeps): Router {
     itemRoutes<IssueRecord>(deps, {
       kind: 'issue',
       path: '/issues',
-      list: serializeIssueDetail,
+      list: serializeIssueListItem,
       detail: serializeIssueDetail,
       withNeighbors: serializeIssueWithNeighbors,
       order: (a, b) => b.createdDate.getTime() - a.createdDate.getTime() || byId(b, a),

@@ -4,10 +4,15 @@ import { actorOf, positiveInt, sendFailure, sendJson } from '../http/respond.js'
 import { serializeContext } from '../operations/core.js';
 import { failures, ModelName } from '../operations/failures.js';
 import { denied } from '../operations/items.js';
-import { serializeProjectDetail, serializeStatus, serializeUserStoryStatus } from '../serializers/project.js';
+import {
+  serializeNamedValue,
+  serializeProjectDetail,
+  serializeStatus,
+  serializeUserStoryStatus,
+} from '../serializers/project.js';
 import { serializeUserDetail } from '../serializers/users.js';
 import { hasPermission } from '../state/permissions.js';
-import type { ProjectRecord, StatusKind, StatusRecord } from '../state/types.js';
+import type { NamedValueRecord, ProjectRecord, StatusKind, StatusRecord } from '../state/types.js';
 import type { RouteDeps } from './deps.js';
 
 /** `/users/me`, `/projects/{id}`, `/projects/by_slug` and the per-project status lists. */
@@ -64,5 +69,24 @@ export function projectsRouter(deps: RouteDeps): Router {
   router.get('/task-statuses', statusList('task', serializeStatus));
   router.get('/userstory-statuses', statusList('userStory', serializeUserStoryStatus));
   router.get('/issue-statuses', statusList('issue', serializeStatus));
+
+  /** `/issue-types`, `/priorities`, `/severities`: `{id, name, order, color, project}` of the visible projects. */
+  const valueList = (values: Map<number, NamedValueRecord>) => (req: Request, res: Response) => {
+    const viewerId = actorOf(res)?.id ?? null;
+    const projectFilter = req.query.project === undefined ? null : positiveInt(req.query.project);
+    const visible = [...values.values()]
+      .filter((value) => projectFilter === null || value.projectId === projectFilter)
+      .filter((value) => {
+        const project = core.store.projects.get(value.projectId);
+        return project !== undefined && hasPermission(core.store, project, viewerId, 'view_project');
+      })
+      .sort((a, b) => a.projectId - b.projectId || a.order - b.order || a.id - b.id);
+    const page = paginate(req, res, visible, deps.pagination);
+    if (!page.ok) sendFailure(res, page.failure);
+    else sendJson(res, 200, page.value.map(serializeNamedValue));
+  };
+  router.get('/issue-types', valueList(core.store.issueTypes));
+  router.get('/priorities', valueList(core.store.priorities));
+  router.get('/severities', valueList(core.store.severities));
   return router;
 }

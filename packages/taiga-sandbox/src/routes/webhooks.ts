@@ -87,6 +87,32 @@ export function webhooksRouter(deps: RouteDeps): Router {
       sendJson(res, 200, serializeWebhook(serializeContext(core, actorOf(res)?.id ?? null), webhook));
   });
 
+  router.patch('/webhooks/:id', (req, res) => {
+    const webhook = administeredWebhook(res, String(req.params.id));
+    if (!webhook) return;
+    const body = bodyOf(req);
+    const errors: Record<string, string[]> = {};
+    for (const field of ['name', 'url', 'key'] as const) {
+      if (body[field] === undefined) continue;
+      if (typeof body[field] !== 'string' || body[field] === '')
+        errors[field] = ['This field may not be blank.'];
+    }
+    if (!errors.url && typeof body.url === 'string' && !URL.canParse(body.url))
+      errors.url = ['Enter a valid URL.'];
+    if (Object.keys(errors).length > 0) {
+      sendFailure(res, failures.badRequest(errors));
+      return;
+    }
+    const changed: WebhookRecord = {
+      ...webhook,
+      ...(typeof body.name === 'string' ? { name: body.name } : {}),
+      ...(typeof body.url === 'string' ? { url: body.url } : {}),
+      ...(typeof body.key === 'string' ? { key: body.key } : {}),
+    };
+    store.webhooks.set(webhook.id, changed);
+    sendJson(res, 200, serializeWebhook(serializeContext(core, actorOf(res)?.id ?? null), changed));
+  });
+
   router.post('/webhooks/:id/test', async (req, res) => {
     const webhook = administeredWebhook(res, String(req.params.id));
     const actor = actorOf(res);

@@ -1,10 +1,9 @@
-import { renderMarkdown } from '../state/markdown.js';
 import type { IssueRecord } from '../state/types.js';
-import { isoDate, type SerializeContext } from './context.js';
+import { isoDate, markdownHtml, type SerializeContext } from './context.js';
 import { isClosed, serializeItemMixins, serializeNeighbors } from './item-common.js';
 
-/** `IssueSerializer`: the body of a PATCH. */
-export function serializeIssueDetail(ctx: SerializeContext, issue: IssueRecord): Record<string, unknown> {
+/** `IssueListSerializer`: `GET /issues` items. */
+export function serializeIssueListItem(ctx: SerializeContext, issue: IssueRecord): Record<string, unknown> {
   return {
     ...serializeItemMixins(ctx, issue),
     id: issue.id,
@@ -23,11 +22,18 @@ export function serializeIssueDetail(ctx: SerializeContext, issue: IssueRecord):
     is_blocked: issue.isBlocked,
     blocked_note: issue.blockedNote,
     is_closed: isClosed(ctx, issue),
+  };
+}
+
+/** `IssueSerializer`: the body of a PATCH. */
+export function serializeIssueDetail(ctx: SerializeContext, issue: IssueRecord): Record<string, unknown> {
+  return {
+    ...serializeIssueListItem(ctx, issue),
     generated_user_stories: null,
     comment: '',
-    blocked_note_html: renderMarkdown(issue.blockedNote),
+    blocked_note_html: markdownHtml(ctx, issue.projectId, issue.blockedNote),
     description: issue.description,
-    description_html: renderMarkdown(issue.description),
+    description_html: markdownHtml(ctx, issue.projectId, issue.description),
   };
 }
 

@@ -17,6 +17,11 @@ export function serializeStatus(status: StatusRecord): Record<string, unknown> {
   };
 }
 
+/** `/issue-types`, `/priorities` and `/severities` items (`IssueTypeSerializer` and friends). */
+export function serializeNamedValue(value: NamedValueRecord): Record<string, unknown> {
+  return { id: value.id, name: value.name, order: value.order, color: value.color, project: value.projectId };
+}
+
 /** `/userstory-statuses` items carry `is_archived` and `wip_limit` too. */
 export function serializeUserStoryStatus(status: StatusRecord): Record<string, unknown> {
   return {
@@ -27,7 +32,7 @@ export function serializeUserStoryStatus(status: StatusRecord): Record<string, u
     is_closed: status.isClosed,
     is_archived: status.isArchived,
     color: status.color,
-    wip_limit: null,
+    wip_limit: status.wipLimit,
     project: status.projectId,
   };
 }
@@ -149,7 +154,7 @@ export function serializeProjectDetail(
       order: status.order,
       is_closed: status.isClosed,
       color: status.color,
-      wip_limit: null,
+      wip_limit: status.wipLimit,
       project_id: status.projectId,
       slug: status.slug,
       is_archived: status.isArchived,

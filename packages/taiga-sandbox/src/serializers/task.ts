@@ -1,6 +1,5 @@
-import { renderMarkdown } from '../state/markdown.js';
 import type { TaskRecord } from '../state/types.js';
-import { isoDate, type SerializeContext } from './context.js';
+import { isoDate, markdownHtml, type SerializeContext } from './context.js';
 import { isClosed, serializeItemMixins, serializeNeighbors } from './item-common.js';
 
 /** `TaskListSerializer`: the items of `GET /tasks`. */
@@ -38,9 +37,9 @@ export function serializeTaskDetail(ctx: SerializeContext, task: TaskRecord): Re
     ...serializeTaskListItem(ctx, task),
     comment: '',
     generated_user_stories: null,
-    blocked_note_html: renderMarkdown(task.blockedNote),
+    blocked_note_html: markdownHtml(ctx, task.projectId, task.blockedNote),
     description: task.description,
-    description_html: renderMarkdown(task.description),
+    description_html: markdownHtml(ctx, task.projectId, task.description),
   };
 }
 

@@ -1,6 +1,5 @@
-import { renderMarkdown } from '../state/markdown.js';
 import type { UserStoryRecord } from '../state/types.js';
-import { isoDate, type SerializeContext } from './context.js';
+import { isoDate, markdownHtml, type SerializeContext } from './context.js';
 import { serializeItemMixins, serializeNeighbors } from './item-common.js';
 
 /** Taiga reports `assigned_users` as the set of the assigned users plus `assigned_to`. */
@@ -70,9 +69,9 @@ export function serializeUserStoryDetail(
 ): Record<string, unknown> {
   return {
     ...serializeUserStoryListItem(ctx, story),
-    blocked_note_html: renderMarkdown(story.blockedNote),
+    blocked_note_html: markdownHtml(ctx, story.projectId, story.blockedNote),
     description: story.description,
-    description_html: renderMarkdown(story.description),
+    description_html: markdownHtml(ctx, story.projectId, story.description),
   };
 }
 

@@ -22,6 +22,7 @@ function entry(
     deleteCommentDate: null,
     deleteCommentUser: null,
     commentVersions: null,
+    isHidden: false,
     editCommentDate: null,
   };
 }

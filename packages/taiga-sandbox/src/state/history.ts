@@ -1,4 +1,4 @@
-import { htmlDiff, renderMarkdown } from './markdown.js';
+import { htmlDiff } from './markdown.js';
 import type { SandboxStore } from './store.js';
 import type { FieldDiff, HistoryEntryRecord, ItemRecord, UserRecord } from './types.js';
 
@@ -29,8 +29,11 @@ export function historyKey(item: ItemRecord): string {
   }
 }
 
-/** The snapshot Taiga's freezer (`freeze_impl.py`) takes of an item; diffs compare two of them. */
-export function freezeItem(item: ItemRecord): Record<string, unknown> {
+/**
+ * The snapshot Taiga's freezer (`freeze_impl.py`) takes of an item; diffs compare two of them. `render` is the
+ * project's Markdown renderer (for the `*_html` fields).
+ */
+export function freezeItem(item: ItemRecord, render: (text: string) => string): Record<string, unknown> {
   const common = {
     ref: item.ref,
     owner: item.ownerId,
@@ -38,13 +41,13 @@ export function freezeItem(item: ItemRecord): Record<string, unknown> {
     milestone: null,
     subject: item.subject,
     description: item.description,
-    description_html: renderMarkdown(item.description),
+    description_html: render(item.description),
     assigned_to: item.assignedTo,
     attachments: [],
     tags: item.tags,
     is_blocked: item.isBlocked,
     blocked_note: item.blockedNote,
-    blocked_note_html: renderMarkdown(item.blockedNote),
+    blocked_note_html: render(item.blockedNote),
     custom_attributes: [],
     due_date: item.dueDate,
     due_date_reason: item.dueDateReason,
@@ -189,6 +192,19 @@ export function valuesDiff(entry: HistoryEntryRecord): Record<string, unknown> {
     }
   }
   return jsonbOrdered(result);
+}
+
+/** taiga-back's `_not_important_fields`: a change of only these is hidden. */
+const orderFields: Partial<Record<ItemRecord['kind'], ReadonlySet<string>>> = {
+  userstory: new Set(['backlog_order', 'sprint_order', 'kanban_order']),
+  task: new Set(['us_order', 'taskboard_order']),
+};
+
+/** taiga-back's `is_hidden_snapshot`: a diff that touches nothing but the kind's order fields. */
+export function isOrderOnly(item: ItemRecord, diff: FieldDiff): boolean {
+  const fields = Object.keys(diff);
+  const hidden = orderFields[item.kind];
+  return hidden !== undefined && fields.length > 0 && fields.every((field) => hidden.has(field));
 }
 
 /**

@@ -1,22 +1,36 @@
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
+import { renderTaigaMarkdown } from '../markdown/taiga-markdown.js';
+import type { SandboxStore } from './store.js';
 
 /**
- * The little of Taiga's markdown rendering (`mdrender`) the sandbox needs for `*_html` fields: paragraphs and line
- * breaks, HTML escaped. `"task body"` → `"<p>task body</p>"`, as in the captures.
+ * A text of a project as taiga-back renders it (`mdrender.render(project, text)`): its members for `@mentions`, its
+ * items for `#refs`, its slug for wiki links, the front's address for which links open a new tab.
  */
-export function renderMarkdown(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed === '') return '';
-  return trimmed
-    .split(/\n\s*\n/)
-    .map((paragraph) => `<p>${escapeHtml(paragraph.trim()).replaceAll('\n', '<br>\n')}</p>`)
-    .join('\n');
+export function renderProjectMarkdown(
+  store: SandboxStore,
+  frontUrl: string,
+  projectId: number,
+  text: string,
+): string {
+  const project = store.projects.get(projectId);
+  return renderTaigaMarkdown(text, {
+    homeUrl: `${frontUrl.replace(/\/+$/, '')}/`,
+    ...(project && {
+      projectSlug: project.slug,
+      member: (username: string) => {
+        const user = store.userByUsername(username);
+        const member = user && project.members.some((membership) => membership.userId === user.id);
+        return member ? { fullName: user.fullName || user.username } : null;
+      },
+      item: (ref: number) => {
+        for (const kind of ['userstory', 'task', 'issue'] as const) {
+          for (const item of store.itemsOf(kind).values()) {
+            if (item.projectId === projectId && item.ref === ref) return { kind, subject: item.subject };
+          }
+        }
+        return null;
+      },
+    }),
+  });
 }
 
 function prettyHtml(text: string): string {

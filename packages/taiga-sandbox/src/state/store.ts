@@ -3,6 +3,7 @@ import type {
   IssueRecord,
   ItemKind,
   ItemRecord,
+  MembershipRecord,
   NamedValueRecord,
   PointsRecord,
   ProjectRecord,
@@ -14,11 +15,14 @@ import type {
   UserStoryRecord,
   WebhookLogRecord,
   WebhookRecord,
+  WikiLinkRecord,
+  WikiPageRecord,
 } from './types.js';
 
 type IdSequence =
   | 'user'
   | 'project'
+  | 'membership'
   | 'role'
   | 'status'
   | 'namedValue'
@@ -27,7 +31,33 @@ type IdSequence =
   | 'userstory'
   | 'issue'
   | 'webhook'
-  | 'webhookLog';
+  | 'webhookLog'
+  | 'wikiPage'
+  | 'wikiLink';
+
+const tables = [
+  'users',
+  'projects',
+  'roles',
+  'statuses',
+  'issueTypes',
+  'priorities',
+  'severities',
+  'points',
+  'tasks',
+  'userStories',
+  'issues',
+  'history',
+  'webhooks',
+  'webhookLogs',
+  'wikiPages',
+  'wikiLinks',
+] as const;
+
+/** Every table and id sequence, as plain data (what a state file keeps). */
+export type StoreSnapshot = Record<(typeof tables)[number], [unknown, unknown][]> & {
+  sequences: [string, number][];
+};
 
 /** Every record the sandbox holds, in memory, with Taiga-like auto-increment ids per table. */
 export class SandboxStore {
@@ -46,7 +76,35 @@ export class SandboxStore {
   readonly history = new Map<string, HistoryEntryRecord[]>();
   readonly webhooks = new Map<number, WebhookRecord>();
   readonly webhookLogs = new Map<number, WebhookLogRecord>();
+  readonly wikiPages = new Map<number, WikiPageRecord>();
+  readonly wikiLinks = new Map<number, WikiLinkRecord>();
   private readonly sequences = new Map<IdSequence, number>();
+
+  snapshot(): StoreSnapshot {
+    const snapshot = { sequences: [...this.sequences] } as Partial<StoreSnapshot>;
+    for (const table of tables) snapshot[table] = [...this[table]];
+    return snapshot as StoreSnapshot;
+  }
+
+  /** Replaces everything held with a snapshot's records. */
+  restore(snapshot: StoreSnapshot): void {
+    for (const table of tables) {
+      const map = this[table] as Map<unknown, unknown>;
+      map.clear();
+      // A state file written before a table existed has none of its records.
+      for (const [key, value] of snapshot[table] ?? []) map.set(key, value);
+    }
+    this.sequences.clear();
+    for (const [sequence, value] of snapshot.sequences) this.sequences.set(sequence as IdSequence, value);
+    // A state file written before memberships had ids and dates: give them theirs.
+    for (const project of this.projects.values()) {
+      for (const member of project.members) {
+        member.id ??= this.nextId('membership');
+        member.createdAt ??= project.createdDate;
+        member.invitedById ??= null;
+      }
+    }
+  }
 
   nextId(sequence: IdSequence): number {
     const next = (this.sequences.get(sequence) ?? 0) + 1;
@@ -68,6 +126,13 @@ export class SandboxStore {
     return [...this.statuses.values()]
       .filter((status) => status.projectId === projectId && status.kind === kind)
       .sort((a, b) => a.order - b.order || a.id - b.id);
+  }
+
+  /** Every membership of every project, with its project. */
+  memberships(): { project: ProjectRecord; membership: MembershipRecord }[] {
+    return [...this.projects.values()].flatMap((project) =>
+      project.members.map((membership) => ({ project, membership })),
+    );
   }
 
   rolesOf(projectId: number): RoleRecord[] {

@@ -9,6 +9,7 @@ export interface StatusTemplate {
   color: string;
   isClosed: boolean;
   isArchived?: boolean;
+  wipLimit?: number;
 }
 
 export const StatusPreset = { taigaDefault: 'taiga-default', tundra: 'tundra' } as const;
@@ -147,15 +148,52 @@ export const memberPermissions: readonly string[] = [
   'comment_wiki_page',
 ];
 
-/** What a project admin has on top of the role's permissions. */
+/** Every member permission Taiga knows (`MEMBERS_PERMISSIONS`): a project admin has them all, whatever its role. */
+export const memberPermissionNames: readonly string[] = [
+  'view_project',
+  'view_milestones',
+  'add_milestone',
+  'modify_milestone',
+  'delete_milestone',
+  'view_epics',
+  'add_epic',
+  'modify_epic',
+  'comment_epic',
+  'delete_epic',
+  'view_us',
+  'add_us',
+  'modify_us',
+  'comment_us',
+  'delete_us',
+  'view_tasks',
+  'add_task',
+  'modify_task',
+  'comment_task',
+  'delete_task',
+  'view_issues',
+  'add_issue',
+  'modify_issue',
+  'comment_issue',
+  'delete_issue',
+  'view_wiki_pages',
+  'add_wiki_page',
+  'modify_wiki_page',
+  'comment_wiki_page',
+  'delete_wiki_page',
+  'view_wiki_links',
+  'add_wiki_link',
+  'modify_wiki_link',
+  'delete_wiki_link',
+];
+
+/** What a project admin has on top (`ADMINS_PERMISSIONS`). */
 export const adminPermissions: readonly string[] = [
+  'modify_project',
+  'delete_project',
   'add_member',
   'remove_member',
-  'delete_project',
-  'admin_roles',
   'admin_project_values',
-  'modify_project',
-  'modify_wiki_link',
+  'admin_roles',
 ];
 
 const stakeholderPermissions: readonly string[] = [

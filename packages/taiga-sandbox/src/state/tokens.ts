@@ -5,7 +5,7 @@ const refreshTtlSeconds = 8 * 24 * 3600;
 
 type TokenType = 'access' | 'refresh';
 
-interface IssuedToken {
+export interface IssuedToken {
   userId: number;
   type: TokenType;
   expiresAtMs: number;
@@ -47,6 +47,16 @@ export class TokenRegistry {
     if (!issued) return null;
     this.tokens.delete(refreshToken);
     return this.issuePair(issued.userId);
+  }
+
+  /** The tokens issued and still known, as plain data (what a state file keeps). */
+  snapshot(): [string, IssuedToken][] {
+    return [...this.tokens];
+  }
+
+  restore(tokens: readonly [string, IssuedToken][]): void {
+    this.tokens.clear();
+    for (const [token, issued] of tokens) this.tokens.set(token, issued);
   }
 
   expireAccessTokens(): void {

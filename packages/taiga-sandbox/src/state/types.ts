@@ -24,9 +24,13 @@ export interface RoleRecord {
 }
 
 export interface MembershipRecord {
+  id: number;
   userId: number;
   roleId: number;
   isAdmin: boolean;
+  createdAt: Date;
+  /** Who added the member (null for the owner). */
+  invitedById: number | null;
 }
 
 /** Which status table a status belongs to (Taiga keeps one per item kind). */
@@ -48,6 +52,8 @@ export interface StatusRecord {
   isClosed: boolean;
   isArchived: boolean;
   order: number;
+  /** A user story status's WIP limit (Taiga's `wip_limit`), null when none. */
+  wipLimit: number | null;
 }
 
 /** Issue types, priorities and severities: `{id, name, order, color}` per project. */
@@ -76,6 +82,11 @@ export interface ProjectRecord {
   createdDate: Date;
   modifiedDate: Date;
   isPrivate: boolean;
+  /**
+   * What a logged-in user who is no member may do in a public project (taiga-back's `public_permissions`); absent
+   * on a private project, and on one saved before the sandbox knew public projects.
+   */
+  publicPermissions?: string[];
   members: MembershipRecord[];
   /** Taiga's per-project sequence shared by stories, tasks and issues. */
   lastRef: number;
@@ -172,6 +183,33 @@ export interface HistoryEntryRecord {
   deleteCommentUser: { pk: number; name: string } | null;
   commentVersions: CommentVersion[] | null;
   editCommentDate: Date | null;
+  /**
+   * taiga-back hides a change that only moved orders (`is_hidden_snapshot`): the history API does not list it and
+   * no webhook goes out for it.
+   */
+  isHidden: boolean;
+}
+
+/** A wiki page: Markdown content under a slug unique in its project, with Taiga's `version`. */
+export interface WikiPageRecord {
+  id: number;
+  projectId: number;
+  slug: string;
+  content: string;
+  ownerId: number | null;
+  lastModifierId: number | null;
+  createdDate: Date;
+  modifiedDate: Date;
+  version: number;
+}
+
+/** A link in the wiki's sidebar: a title and the slug (`href`) of the page it opens. */
+export interface WikiLinkRecord {
+  id: number;
+  projectId: number;
+  title: string;
+  href: string;
+  order: number;
 }
 
 export interface WebhookRecord {

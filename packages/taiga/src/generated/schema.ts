@@ -215,6 +215,86 @@ export interface paths {
         patch: operations["patchUserStory"];
         trace?: never;
     };
+    "/issue-statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listIssueStatuses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/issue-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listIssueTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/priorities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPriorities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/severities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listSeverities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listIssues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/issues/{id}": {
         parameters: {
             query?: never;
@@ -229,6 +309,72 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["patchIssue"];
+        trace?: never;
+    };
+    "/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The members of the projects the user may view, with their role and admin flag */
+        get: operations["listMemberships"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/memberships/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMembership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roles of the projects the user may view, with their permission names */
+        get: operations["listRoles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/history/task/{id}": {
@@ -263,6 +409,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/history/issue/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getIssueHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/history/{type}/{id}/edit_comment": {
         parameters: {
             query?: never;
@@ -274,6 +436,88 @@ export interface paths {
         put?: never;
         /** Replace the text of a comment (a history entry) on an object */
         post: operations["editComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/history/{type}/{id}/delete_comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a comment (a history entry) as deleted; it stays listed with `delete_comment_date` set */
+        post: operations["deleteComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wiki": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listWikiPages"];
+        put?: never;
+        post: operations["createWikiPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wiki/by_slug": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWikiPageBySlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wiki/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWikiPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["patchWikiPage"];
+        trace?: never;
+    };
+    "/wiki-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listWikiLinks"];
+        put?: never;
+        /** Add a sidebar link; its `href` is made from the title, and the page is created if missing */
+        post: operations["createWikiLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,6 +538,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a webhook's name, URL or key (project admins only) */
+        patch: operations["patchWebhook"];
         trace?: never;
     };
     "/webhooks/{id}/test": {
@@ -465,6 +726,15 @@ export interface components {
             i_am_member?: boolean;
             i_am_admin?: boolean;
             i_am_owner?: boolean;
+            roles?: {
+                id: number;
+                name: string;
+                slug: string;
+                permissions: string[];
+                order?: number;
+                computable?: boolean;
+                project_id?: number;
+            }[];
             default_task_status: number | null;
             default_us_status: number | null;
             default_issue_status?: number | null;
@@ -635,18 +905,18 @@ export interface components {
             comment?: string;
             tags?: string[];
         };
-        IssueDetail: {
+        /** @description An issue as listed (`GET /issues`); the detail adds `description` and friends */
+        Issue: {
             id: number;
             ref: number;
             project: number;
             project_extra_info?: components["schemas"]["ProjectExtraInfo"];
             status: number;
             status_extra_info: components["schemas"]["StatusExtraInfo"];
-            type?: number;
-            priority?: number;
-            severity?: number;
+            type: number;
+            priority: number;
+            severity: number;
             subject: string;
-            description: string;
             version: number;
             is_blocked: boolean;
             blocked_note: string;
@@ -654,9 +924,33 @@ export interface components {
             assigned_to: number | null;
             owner: number | null;
             milestone?: number | null;
-            created_date?: string;
-            modified_date?: string;
+            created_date: string;
+            modified_date: string;
+            finished_date: string | null;
             tags?: unknown[];
+        };
+        IssueDetail: components["schemas"]["Issue"] & {
+            description: string;
+            description_html?: string;
+            blocked_note_html?: string;
+            comment?: string;
+        };
+        IssueStatus: {
+            id: number;
+            name: string;
+            slug: string;
+            order: number;
+            is_closed: boolean;
+            color: string;
+            project: number;
+        };
+        /** @description An issue type, priority or severity */
+        IssueValue: {
+            id: number;
+            name: string;
+            order: number;
+            color: string;
+            project: number;
         };
         IssuePatch: {
             version: number;
@@ -668,6 +962,42 @@ export interface components {
             blocked_note?: string;
             comment?: string;
             tags?: string[];
+        };
+        /** @description A project member (`user` is null for an invitation not accepted yet) */
+        Membership: {
+            id: number;
+            user: number | null;
+            project: number;
+            role: number;
+            is_admin: boolean;
+            created_at?: string;
+            invited_by?: null | components["schemas"]["UserExtraInfo"];
+            invitation_extra_text?: string | null;
+            user_order?: number;
+            role_name: string | null;
+            full_name: string | null;
+            is_user_active: boolean;
+            color?: string | null;
+            photo?: string | null;
+            gravatar_id?: string | null;
+            project_name?: string;
+            project_slug?: string;
+            is_owner: boolean | null;
+            /** @description Project admins only */
+            email?: string | null;
+            /** @description Project admins only */
+            user_email?: string | null;
+        };
+        Role: {
+            id: number;
+            name: string;
+            slug: string;
+            project: number;
+            order: number;
+            computable: boolean;
+            /** @description Taiga's permission names, e.g. `modify_us`, `comment_task` */
+            permissions: string[];
+            members_count?: number;
         };
         /** @enum {string} */
         HistoryObjectType: "task" | "userstory" | "issue" | "epic" | "wiki";
@@ -713,6 +1043,12 @@ export interface components {
             url: string;
             key: string;
         };
+        WebhookPatch: {
+            name?: string;
+            /** Format: uri */
+            url?: string;
+            key?: string;
+        };
         Webhook: {
             id: number;
             project: number;
@@ -739,6 +1075,45 @@ export interface components {
             /** @description Seconds */
             duration: number;
             created: string;
+        };
+        WikiPage: {
+            id: number;
+            project: number;
+            project_extra_info?: components["schemas"]["ProjectExtraInfo"];
+            slug: string;
+            content: string;
+            owner: number | null;
+            last_modifier: number | null;
+            created_date: string;
+            modified_date: string;
+            /** @description The content rendered by Taiga's Markdown */
+            html: string;
+            editions: number;
+            version: number;
+            is_watcher?: boolean;
+            total_watchers?: number;
+        };
+        WikiPageCreate: {
+            project: number;
+            slug: string;
+            content?: string;
+        };
+        WikiPagePatch: {
+            version: number;
+            content?: string;
+        };
+        WikiLink: {
+            id: number;
+            project: number;
+            title: string;
+            /** @description The slug of the page it opens (made from the title) */
+            href: string;
+            order: number;
+        };
+        WikiLinkCreate: {
+            project: number;
+            title: string;
+            order?: number;
         };
     };
     responses: {
@@ -812,10 +1187,12 @@ export interface components {
         ProjectQuery: number;
         /** @description The project-scoped reference number shown as `#N` in Taiga */
         RefQuery: number;
-        /** @description 1-based page number; a page past the end answers 404 */
+        /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
         Page: number;
         /** @description Items per page (default 30) */
         PageSize: number;
+        /** @description `comment`: only entries with a comment; `activity`: only changes without one */
+        HistoryKind: "comment" | "activity";
         /** @description `True` returns every item in one response, without pagination headers */
         DisablePagination: "True" | "true" | "1";
     };
@@ -975,7 +1352,7 @@ export interface operations {
         parameters: {
             query: {
                 project: components["parameters"]["ProjectQuery"];
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1020,7 +1397,7 @@ export interface operations {
         parameters: {
             query: {
                 project: components["parameters"]["ProjectQuery"];
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1070,7 +1447,9 @@ export interface operations {
                 assigned_to?: number;
                 status?: number;
                 status__is_closed?: boolean;
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description Only items changed at or after this instant (ISO 8601); also `__gt`, `__lt`, `__lte` */
+                modified_date__gte?: string;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1242,7 +1621,9 @@ export interface operations {
                 status__is_archived?: boolean;
                 is_closed?: boolean;
                 milestone?: number;
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description Only items changed at or after this instant (ISO 8601); also `__gt`, `__lt`, `__lte` */
+                modified_date__gte?: string;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1401,6 +1782,242 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listIssueStatuses: {
+        parameters: {
+            query: {
+                project: components["parameters"]["ProjectQuery"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's issue statuses, by `order` */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueStatus"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listIssueTypes: {
+        parameters: {
+            query: {
+                project: components["parameters"]["ProjectQuery"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's issue types, by `order` */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueValue"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listPriorities: {
+        parameters: {
+            query: {
+                project: components["parameters"]["ProjectQuery"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's issue priorities, by `order` */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueValue"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listSeverities: {
+        parameters: {
+            query: {
+                project: components["parameters"]["ProjectQuery"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's issue severities, by `order` */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueValue"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listIssues: {
+        parameters: {
+            query?: {
+                project?: number;
+                status?: number;
+                status__is_closed?: boolean;
+                /** @description Comma-separated issue type ids */
+                type?: string;
+                /** @description Comma-separated severity ids */
+                severity?: string;
+                /** @description Comma-separated priority ids */
+                priority?: string;
+                /** @description Only items changed at or after this instant (ISO 8601); also `__gt`, `__lt`, `__lte` */
+                modified_date__gte?: string;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of issues, newest first */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Issue"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     getIssue: {
         parameters: {
             query?: never;
@@ -1460,10 +2077,157 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listMemberships: {
+        parameters: {
+            query?: {
+                project?: number;
+                role?: number;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The memberships (project admins asking for one project also get the e-mails) */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getMembership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listRoles: {
+        parameters: {
+            query?: {
+                project?: number;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The roles, by order */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Role"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Role"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     getTaskHistory: {
         parameters: {
             query?: {
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description `comment`: only entries with a comment; `activity`: only changes without one */
+                type?: components["parameters"]["HistoryKind"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1510,7 +2274,9 @@ export interface operations {
     getUserStoryHistory: {
         parameters: {
             query?: {
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description `comment`: only entries with a comment; `activity`: only changes without one */
+                type?: components["parameters"]["HistoryKind"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1527,6 +2293,55 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The user story's history entries (changes and comments), newest first */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryEntry"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getIssueHistory: {
+        parameters: {
+            query?: {
+                /** @description `comment`: only entries with a comment; `activity`: only changes without one */
+                type?: components["parameters"]["HistoryKind"];
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The issue's visible change entries (changes and comments; not the creation), newest first */
             200: {
                 headers: {
                     /** @description Total number of items across pages */
@@ -1597,11 +2412,277 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    deleteComment: {
+        parameters: {
+            query: {
+                /** @description The history entry id */
+                id: string;
+            };
+            header?: never;
+            path: {
+                type: components["schemas"]["HistoryObjectType"];
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (empty body) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listWikiPages: {
+        parameters: {
+            query?: {
+                project?: number;
+                slug?: string;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The wiki pages the user may see, by project and slug */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiPage"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    createWikiPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WikiPageCreate"];
+            };
+        };
+        responses: {
+            /** @description The created page (`version` 1) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getWikiPageBySlug: {
+        parameters: {
+            query: {
+                slug: string;
+                project: components["parameters"]["ProjectQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getWikiPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    patchWikiPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WikiPagePatch"];
+            };
+        };
+        responses: {
+            /** @description The page after the change (`version` + 1) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listWikiLinks: {
+        parameters: {
+            query?: {
+                project?: number;
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page (default 30) */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: {
+                /** @description `True` returns every item in one response, without pagination headers */
+                "x-disable-pagination"?: components["parameters"]["DisablePagination"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links of the wiki's sidebar, by `order` */
+            200: {
+                headers: {
+                    /** @description Total number of items across pages */
+                    "x-pagination-count"?: string;
+                    /** @description `true` when the response is paginated */
+                    "x-paginated"?: "true" | "false";
+                    /** @description Page size */
+                    "x-paginated-by"?: string;
+                    /** @description Current page number (1-based) */
+                    "x-pagination-current"?: string;
+                    /** @description Absolute URL of the next page; absent on the last page */
+                    "x-pagination-next"?: string;
+                    /** @description Absolute URL of the previous page; absent on the first page */
+                    "x-pagination-prev"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiLink"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    createWikiLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WikiLinkCreate"];
+            };
+        };
+        responses: {
+            /** @description The created link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WikiLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     listWebhooks: {
         parameters: {
             query?: {
                 project?: number;
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];
@@ -1671,6 +2752,65 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook (project admins only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    patchWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description The webhook after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     testWebhook: {
         parameters: {
             query?: never;
@@ -1702,7 +2842,7 @@ export interface operations {
         parameters: {
             query: {
                 webhook: number;
-                /** @description 1-based page number; a page past the end answers 404 */
+                /** @description 1-based page number, or `last`; a page past the end answers 404 (`Page is not 'last', nor can it be converted to an int.`) */
                 page?: components["parameters"]["Page"];
                 /** @description Items per page (default 30) */
                 page_size?: components["parameters"]["PageSize"];

@@ -4,12 +4,12 @@
   KEYS[1] step hash
   KEYS[2] run hash
   KEYS[3] the run's event stream
-  KEYS[4] the global event stream
+  KEYS[4] the project's event stream (every run's events in the project)
   KEYS[5] idempotency key
   ARGV[1] required step status
   ARGV[2] required run status ('' = any)
   ARGV[3] JSON [field, value, ...] of the event's fields
-  ARGV[4] run stream MAXLEN, ARGV[5] global stream MAXLEN
+  ARGV[4] run stream MAXLEN, ARGV[5] project stream MAXLEN
   ARGV[6] idempotency key TTL in seconds
   Returns
     {CODE_OK, stepVersion, streamId}

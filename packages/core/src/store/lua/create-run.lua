@@ -1,22 +1,23 @@
 --[[
   Creates a ProtocolRun in 'pending' unless its Taiga item already has an active run.
 
-  KEYS[1] run hash
-  KEYS[2] the run's event stream
-  KEYS[3] the global event stream
-  KEYS[4] the project's active-items hash (item key -> run id)
-  KEYS[5] the project's runs zset (all runs, by creation time)
-  KEYS[6] the project's 'pending' runs index (zset)
-  KEYS[7] the item's runs zset (every run ever made for the item)
+  KEYS[1] run: the run hash
+  KEYS[2] runEvents: the run's event stream
+  KEYS[3] projectEvents: the project's event stream (every run's events in the project)
+  KEYS[4] activeItems: the project's active-items hash (item key -> run id)
+  KEYS[5] projectRuns: the project's runs zset (all runs, by creation time)
+  KEYS[6] pendingRuns: the project's 'pending' runs index (zset)
+  KEYS[7] itemRuns: the item's runs zset (every run ever made for the item)
 
-  ARGV[1] run id
-  ARGV[2] item key (e.g. 'userstory:42')
-  ARGV[3] JSON [field, value, ...] of the run's fields (status and version are set here)
-  ARGV[4] JSON [field, value, ...] of the creation event
-  ARGV[5] run stream MAXLEN, ARGV[6] global stream MAXLEN
-  ARGV[7] creation time (ms since epoch)
+  ARGV[1] runId: the run's id
+  ARGV[2] itemKey: the item's key (e.g. 'userstory:42')
+  ARGV[3] fields: JSON [field, value, ...] of the run's fields (status and version are set here)
+  ARGV[4] event: JSON [field, value, ...] of the creation event
+  ARGV[5] runMaxLen: run stream MAXLEN
+  ARGV[6] projectMaxLen: project stream MAXLEN
+  ARGV[7] now: creation time (ms since epoch)
 
-  Returns {CODE_OK, 1, streamId} or {CODE_EXISTS, activeRunId}
+  Returns {CODE_OK, 1, streamId, field1, value1, ...} (the run as written) or {CODE_EXISTS, activeRunId}
 ]]
 --- @include "codes"
 --- @include "hset-flat"
@@ -33,4 +34,9 @@ redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
 redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
 redis.call('ZADD', KEYS[7], ARGV[7], ARGV[1])
 local streamId = appendEvent(KEYS[2], KEYS[3], ARGV[5], ARGV[6], ARGV[4], 1)
-return {CODE_OK, 1, streamId}
+local reply = {CODE_OK, 1, streamId}
+local hash = redis.call('HGETALL', KEYS[1])
+for i = 1, #hash do
+  reply[#reply + 1] = hash[i]
+end
+return reply

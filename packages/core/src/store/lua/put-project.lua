@@ -1,13 +1,11 @@
 --[[
-  Creates or updates a Project as a compare-and-set on its version.
+  Creates or updates a Project as a compare-and-set on its version. The projects zset is not written here: it lives
+  in a slot of its own (Redis Cluster), so the caller adds the id to it before creating (ProjectRepository.put).
 
   KEYS[1] project hash
-  KEYS[2] the projects zset
 
   ARGV[1] expected version ('0' = the project must not exist yet)
-  ARGV[2] project id
-  ARGV[3] JSON [field, value, ...] of the project's fields (version is set here)
-  ARGV[4] creation time (ms since epoch), used only when creating
+  ARGV[2] JSON [field, value, ...] of the project's fields (version is set here)
 
   Returns {CODE_OK, newVersion} or {CODE_VERSION_MISMATCH, '', currentVersion} (0 when it does not exist)
 ]]
@@ -20,8 +18,5 @@ if version ~= tonumber(ARGV[1]) then
 end
 local newVersion = version + 1
 redis.call('HSET', KEYS[1], 'version', newVersion)
-hsetFlat(KEYS[1], cjson.decode(ARGV[3]))
-if version == 0 then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-end
+hsetFlat(KEYS[1], cjson.decode(ARGV[2]))
 return {CODE_OK, newVersion}

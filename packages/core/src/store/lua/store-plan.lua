@@ -6,7 +6,7 @@
   KEYS[3] step id -> run id index hash
   KEYS[4] the project's 'pending' steps index (zset)
   KEYS[5] the run's event stream
-  KEYS[6] the global event stream
+  KEYS[6] the project's event stream (every run's events in the project)
   KEYS[7] the project's Taiga task id -> step id hash
   KEYS[8 .. 7+n]        the new steps' hashes (n = ARGV[6])
   KEYS[8+n .. 7+n+2m]   for each old step (m = ARGV[7]): its hash, then the status index it is in
@@ -16,7 +16,7 @@
   ARGV[4] JSON [field, value, ...] of the event
   ARGV[5] JSON {runId, steps: [{id, order, taskId ('' = none), fields: [field, value, ...]}]}
   ARGV[6] n, ARGV[7] m
-  ARGV[8] run stream MAXLEN, ARGV[9] global stream MAXLEN, ARGV[10] now (ms since epoch)
+  ARGV[8] run stream MAXLEN, ARGV[9] project stream MAXLEN, ARGV[10] now (ms since epoch)
   ARGV[11 .. 10+m] the old steps' ids, ARGV[11+m .. 10+2m] their Taiga task ids ('' = none)
 
   Returns {CODE_OK, newRunVersion, streamId} or the mismatch codes of transition.lua.

@@ -1,0 +1,41 @@
+import type { Keys, RedisClient } from '@tundra/core/server';
+import { idempotencyTtlSeconds } from './idempotency-records.js';
+
+/** How long a replay's claim holds its key when the request dies before answering. */
+const claimTtlSeconds = 300;
+const claimed = 'claimed';
+
+export type ReplayClaim = { kind: 'claimed' } | { kind: 'answered'; body: unknown } | { kind: 'in_use' };
+
+/**
+ * Idempotency of inbox replays: the first request with a key claims it, its answer is kept for 7 days, and the same
+ * key again gets that answer instead of a second replay.
+ */
+export class ReplayRecords {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {}
+
+  async claim(eventId: string, idempotencyKey: string): Promise<ReplayClaim> {
+    const key = this.keys.inboxReplay(eventId, idempotencyKey);
+    if ((await this.redis.set(key, claimed, 'EX', claimTtlSeconds, 'NX')) === 'OK')
+      return { kind: 'claimed' };
+    const value = await this.redis.get(key);
+    if (value === null) return this.claim(eventId, idempotencyKey);
+    return value === claimed ? { kind: 'in_use' } : { kind: 'answered', body: JSON.parse(value) };
+  }
+
+  async answer(eventId: string, idempotencyKey: string, body: unknown): Promise<void> {
+    await this.redis.set(
+      this.keys.inboxReplay(eventId, idempotencyKey),
+      JSON.stringify(body),
+      'EX',
+      idempotencyTtlSeconds,
+    );
+  }
+
+  async release(eventId: string, idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.keys.inboxReplay(eventId, idempotencyKey));
+  }
+}

@@ -1,0 +1,44 @@
+import type { StoreContext } from './store-options.js';
+
+/**
+ * The write-back's bookkeeping per run: the cursor (the last run-stream event reflected in Taiga) and the pending
+ * flag that makes a busy write-back go round again instead of a job waiting for its lock.
+ */
+export class OutboxState {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** The last event reflected in Taiga, or null before the first. */
+  async cursor(runId: string): Promise<string | null> {
+    return this.ctx.redis.get(this.ctx.keys.outboxCursor(runId));
+  }
+
+  async advance(runId: string, eventId: string): Promise<void> {
+    await this.ctx.redis.set(this.ctx.keys.outboxCursor(runId), eventId);
+  }
+
+  /**
+   * Says the run has events to reflect (with `refresh`, every item to write again); whoever holds the run's
+   * write-back sees it before letting go.
+   */
+  async markPending(runId: string, options: { refresh?: boolean } = {}): Promise<void> {
+    const { keys, redis } = this.ctx;
+    if (options.refresh) await redis.set(keys.outboxRefresh(runId), '1');
+    await redis.set(keys.outboxPending(runId), '1');
+  }
+
+  async isPending(runId: string): Promise<boolean> {
+    return (await this.ctx.redis.exists(this.ctx.keys.outboxPending(runId))) === 1;
+  }
+
+  /** Takes the flags: what was asked for since the last take, or null for nothing. */
+  async takePending(runId: string): Promise<{ refresh: boolean } | null> {
+    const { keys, redis } = this.ctx;
+    const replies =
+      (await redis.multi().del(keys.outboxPending(runId)).del(keys.outboxRefresh(runId)).exec()) ?? [];
+    const [pending, refresh] = replies.map(([error, count]) => {
+      if (error) throw error;
+      return count === 1;
+    });
+    return pending || refresh ? { refresh: refresh === true } : null;
+  }
+}
