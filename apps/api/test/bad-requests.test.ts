@@ -57,6 +57,25 @@ describe('stream ids out of range', () => {
     },
   );
 
+  it('an inbox entry id past 64 bits is a 400 naming `entryId` on its replay', async () => {
+    const id = outOfRange[0];
+    const replay = await send(`/api/v1/inbox/${id}/actions/replay`, {
+      method: 'POST',
+      headers: { 'idempotency-key': 'bad-requests-replay' },
+    });
+    expect(issueOf(replay)).toMatchObject({ location: 'params', path: 'entryId' });
+  });
+
+  it.each([outOfRange[0]!, '0-0'])(
+    '?before=%s on the inbox page is a 400 naming `before`',
+    async (before) => {
+      expect(issueOf(await send(`/api/v1/inbox?before=${before}`))).toMatchObject({
+        location: 'query',
+        path: 'before',
+      });
+    },
+  );
+
   it('still pages from the largest id that has a successor', async () => {
     const page = await send(
       `/api/v1/protocols/${runId}/events?after=18446744073709551615-18446744073709551614`,

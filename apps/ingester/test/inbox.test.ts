@@ -220,4 +220,14 @@ describe('POST /admin/inbox/replay', () => {
       json: { error: 'invalid_request' },
     });
   });
+
+  it('answers 400 for an event id no stream can hold (Redis would refuse it)', async () => {
+    const reply = await ingester.post(
+      '/admin/inbox/replay',
+      JSON.stringify({ eventId: '99999999999999999999-0' }),
+      auth,
+    );
+    expect(reply).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(JSON.stringify(reply.json)).toContain('eventId');
+  });
 });

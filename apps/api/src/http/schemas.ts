@@ -10,6 +10,9 @@ import {
   StatusMappingConfig,
   StepRun,
   StepRunId,
+  StreamBefore,
+  StreamCursor,
+  StreamId,
   TaigaItemRef,
   WebhookSecretRef,
 } from '@tundra/core';
@@ -23,27 +26,6 @@ export const ErrorBody = z.object({
     details: z.record(z.string(), z.unknown()),
   }),
 });
-
-/** A Redis stream id (`<ms>-<seq>`): events and log lines page and resume by it. */
-export const StreamId = z.string().regex(/^\d+-\d+$/, 'a stream id such as 1700000000000-0');
-
-const maxStreamIdPart = 2n ** 64n - 1n;
-
-/**
- * A stream id to read after: both parts within Redis's 64 bits, and not the very last id, after which nothing can
- * come (Redis refuses a range that starts after it).
- */
-export const StreamCursor = StreamId.refine(
-  (id) => {
-    // Zod runs this even when the shape check failed, which reports that case on its own.
-    if (!/^\d+-\d+$/.test(id)) return true;
-    const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
-    return (
-      ms <= maxStreamIdPart && seq <= maxStreamIdPart && !(ms === maxStreamIdPart && seq === maxStreamIdPart)
-    );
-  },
-  { message: `a stream id whose parts are at most ${maxStreamIdPart}, and not the last one possible` },
-);
 
 export const Pagination = z.object({
   offset: z.coerce.number().int().min(0).default(0),
@@ -226,7 +208,7 @@ export const Attention = z.object({
 export const InboxQuery = z.object({
   project: ProjectId.optional(),
   /** Entries older than this inbox id (the previous page's `next`). */
-  before: StreamId.optional(),
+  before: StreamBefore.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

@@ -1,9 +1,9 @@
+import { StreamCursor } from '@tundra/core';
 import { duplicateRedis, type RedisClient } from '@tundra/core/server';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ApiError, ApiErrorCode } from '../errors.js';
-import { StreamCursor } from './schemas.js';
 
 export interface SseEvent {
   id: string;

@@ -1,4 +1,4 @@
-import { ProjectId, TaigaItemType } from '@tundra/core';
+import { ProjectId, StreamId, TaigaItemType } from '@tundra/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Inbox, InboxEntry } from '../inbox/inbox.js';
@@ -6,15 +6,13 @@ import type { IngestMetrics } from '../metrics.js';
 import { Source } from './ingest-event.js';
 import type { IngestService } from './ingest-service.js';
 
-const streamId = z.string().regex(/^\d+-\d+$/, 'an inbox event id such as 1732350000000-0');
-
 /**
  * What an operator asks to replay: one event by id, every event for a Taiga item (optionally within a time range),
  * or every event in a time range (optionally of one source). Entries that are themselves replays are skipped.
  */
 export const ReplayRequest = z
   .strictObject({
-    eventId: streamId.optional(),
+    eventId: StreamId.optional(),
     project: ProjectId.optional(),
     item: z
       .strictObject({
