@@ -121,8 +121,16 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
     },
     listener,
   );
+  /**
+   * Sockets already answered. Node's parser cannot read past its error and reports it again for each later piece
+   * of the same request: those pieces are dropped, not taken for a second refusal that would close the socket at
+   * once. A close with the sender's bytes still unread resets the connection, which can discard the answer before
+   * it is sent and makes the sender's next write fail instead of letting it read the answer.
+   */
+  const refused = new WeakSet<Duplex>();
   /** Answers on the raw socket in the app's JSON error shape, counted and logged without flooding the log. */
   const refuse = (socket: Duplex, reason: HttpRejectionReason, parserError: string | undefined) => {
+    refused.add(socket);
     const { status, message } = HttpRejection[reason];
     rejections.inc({ reason });
     options.log.log('warn', `http:${reason}`, { reason, status, parserError }, 'request refused');
@@ -134,10 +142,12 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
         'Connection: close\r\n\r\n' +
         body,
     );
-    // The sender may never read or close: the connection goes once the answer is out, or a second later.
+    // What the sender still writes is read and dropped for a second (its writes are not refused, and it reads
+    // the answer), then the connection goes whether or not it has stopped.
     setTimeout(() => socket.destroy(), 1_000).unref();
   };
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (refused.has(socket)) return;
     const reason = reasonOf(error.code);
     // A response the app already began cannot be replaced; a socket that cannot be written to has nobody to tell.
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent: boolean } })._httpMessage;
