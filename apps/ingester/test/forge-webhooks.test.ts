@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { buildProjectSpec } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubExamples, gitlabExample } from './fixtures.js';
 import {
@@ -211,6 +212,40 @@ describe('source specifics', () => {
     const body = JSON.stringify({ ...JSON.parse(callback), repository: 'someone/else' });
     const response = await ingester.post('/webhooks/ci', body, ciHeaders());
     expect(response).toMatchObject({ status: 202, json: { jobs: [], unmatched: true } });
+  });
+});
+
+describe('a project made a moment ago', () => {
+  // The cache as it runs by default (the other tests' ingester keeps projects for a millisecond).
+  let cached: TestIngester;
+  beforeAll(async () => {
+    cached = await startTestIngester({ TUNDRA_PROJECT_CACHE_TTL_MS: '5000' });
+  });
+  afterAll(async () => cached?.stop());
+
+  it("routes its repository's CI result at once, though the project list was loaded just before", async () => {
+    const ingester = cached;
+    const repository = `someone/new-${randomUUID().slice(0, 8)}`;
+    const body = JSON.stringify({ ...JSON.parse(callback), repository });
+    // This miss loads the project list; the project below is made within the cache's TTL.
+    expect(await ingester.post('/webhooks/ci', body, ciHeaders())).toMatchObject({
+      status: 202,
+      json: { jobs: [], unmatched: true },
+    });
+    const id = `new-${randomUUID().slice(0, 8)}`;
+    const spec = buildProjectSpec({
+      id,
+      taiga: { projectId: 3, projectSlug: id, webhookSecretRef: 'TUNDRA_WEBHOOK_KEY_ACME' },
+      repository: { url: `https://github.com/${repository}.git`, baseBranch: 'main', pushRemote: null },
+    });
+    expect((await ingester.store.projects.put(spec, 0)).kind).toBe('saved');
+    const again = await ingester.post(
+      '/webhooks/ci',
+      JSON.stringify({ ...JSON.parse(body), url: `https://ci.example/${randomUUID()}` }),
+      ciHeaders(),
+    );
+    expect(again).toMatchObject({ status: 202, json: { jobs: [expect.any(String)] } });
+    expect((await ingester.job(QueueName.Qa, again.json.jobs[0]))?.data).toMatchObject({ projectId: id });
   });
 });
 

@@ -60,6 +60,7 @@ export class ApiStore {
         // Unlisted after the record is gone: the list is in another slot. A crash in between leaves a listed id
         // with no record, which every reader of the list skips; a DELETE again answers 404.
         await this.redis.zrem(keys.projects(), projectId);
+        await this.redis.incr(keys.projectsChanged());
         return { kind: 'deleted' };
       case ScriptCode.NotFound:
         return { kind: 'not_found' };

@@ -49,6 +49,7 @@ function projectKeys(projectId: string): Record<string, string> {
 /** Keys no script writes together with a project's: each has a slot of its own (or none, a channel). */
 const outsideProjectSlot: Builder[] = [
   'projects',
+  'projectsChanged',
   'hostEngines',
   'controlChannel',
   'reportItems',

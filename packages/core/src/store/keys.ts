@@ -86,6 +86,11 @@ export function createKeys(prefix = 'tundra') {
      * project is listed; a reader skips a listed id whose record is gone.
      */
     projects: () => `${prefix}:projects`,
+    /**
+     * Counter bumped after every project is created, changed or deleted: a cache that finds no project for an
+     * event reads it (one GET) to tell a real miss from a project made since it loaded.
+     */
+    projectsChanged: () => `${prefix}:projects:changed`,
     project,
     projectRuns: (projectId: string) => `${project(projectId)}:runs`,
     runsByStatus: (projectId: string, status: ProtocolRunStatus) => `${project(projectId)}:runs:${status}`,

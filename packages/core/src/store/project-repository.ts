@@ -36,9 +36,20 @@ export class ProjectRepository {
       [expectedVersion, JSON.stringify(fields)],
     );
     if (reply[0] !== ScriptCode.Ok) return { kind: 'conflict', currentVersion: Number(reply[2]) };
+    await this.changed();
     const saved = await this.get(spec.id);
     if (!saved) throw new Error(`project ${spec.id} vanished right after it was saved`);
     return { kind: 'saved', project: saved };
+  }
+
+  /** How many times projects were created, changed or deleted: it moves after each such write is done. */
+  async changes(): Promise<number> {
+    return Number((await this.ctx.redis.get(this.ctx.keys.projectsChanged())) ?? 0);
+  }
+
+  /** Bumps the change counter, after the write it stands for (a reader that sees it moved finds the write). */
+  async changed(): Promise<void> {
+    await this.ctx.redis.incr(this.ctx.keys.projectsChanged());
   }
 
   async get(id: string): Promise<Project | null> {
