@@ -254,6 +254,21 @@ describe('tundra step', () => {
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`${step.id}: completed`);
   });
+
+  it('rejects a step waiting for QA with the reason as feedback, and wants a reason', async () => {
+    await h.putProject({ id: 'cli-reject' });
+    const { run, steps } = await h.runningRun('cli-reject', 1);
+    const step = steps[0]!;
+    const actor = { kind: 'system', name: 'test' } as const;
+    await h.store.runs.transitionStep(run.id, step.id, 'step_started', { actor });
+    await h.store.runs.transitionStep(run.id, step.id, 'execution_finished', { actor });
+    expect((await tundra(['step', 'reject', step.id], env)).code).toBe(2);
+    const rejected = await tundra(['step', 'reject', step.id, '--reason', 'say "hello, world"'], env);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toMatch(new RegExp(`^${step.id}: (pending|failed)`));
+    const remarks = await h.store.conversation.listRemarks(run.id);
+    expect(remarks).toContainEqual(expect.objectContaining({ kind: 'reject', text: 'say "hello, world"' }));
+  });
 });
 
 describe('tundra inbox replay', () => {

@@ -47,6 +47,11 @@ const runActions = [
 
 const stepActions = [
   ['approve', 'approve', 'Approve a step waiting for QA or blocked'],
+  [
+    'reject',
+    'reject',
+    'Reject a step waiting for QA: --reason (required) is feedback for its next attempt, as /tundra reject',
+  ],
   ['retry', 'retry', 'Hand a failed or blocked step back to pending'],
   ['run', 'run', 'Run a pending step of a running run now'],
   ['qa', 'run_qa', 'Run QA of a step waiting for it'],
@@ -108,10 +113,12 @@ export function registerActions(program: Command, io: Io, env: Record<string, st
     );
   }
 
-  const step = program.command('step').description('Approve, retry, run or QA a step');
+  const step = program.command('step').description('Approve, reject, retry, run or QA a step');
   for (const [name, action, description] of stepActions) {
     actionOptions(step.command(name).description(description).argument('<step-id>')).action(
       withContext(io, env, async ({ api, out }, stepId: string, options: ActionOptions) => {
+        if (action === 'reject' && !options.reason?.trim())
+          throw usageError('why? a rejection needs --reason: the next attempt gets it as feedback');
         const result = await api.request(
           'POST',
           `/steps/${encodeURIComponent(stepId)}/actions/${action}`,
