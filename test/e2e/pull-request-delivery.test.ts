@@ -211,6 +211,49 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     );
   });
 
+  it('blocks the run past limits.reviewRounds, with the reason in Taiga and on the PR', async () => {
+    onTestFailed(() => console.error(system.describeLogs()));
+    const { repo, seed } = await deliveringProject(name, `${name}-rounds`, { limits: { reviewRounds: 1 } });
+    const story = await createStory(system.sandbox, seed.project.id, 'Add a footer', ['Write the footer']);
+    await assignToBot(system.sandbox, story.id, seed.users.bot.id);
+    const runId = await system.runForStory(`${name}-rounds`, story.id);
+    const opened = await system.waitForRunEvent(runId, 'protocol_run.pr_opened');
+    const { pullRequest } = (await system.store.runs.getRun(runId))!;
+
+    // The one round the project allows: a fix-up step, then back in review.
+    const [first] = await system.store.runs.listSteps(runId);
+    const onLine = (body: string) => [{ path: `steps/${first!.id}.md`, line: 1, body }];
+    handle(name)
+      .actAs('alice')
+      .requestChanges(repo, pullRequest!.number, 'Add the year', onLine('The year is missing'));
+    await system.waitForRunEvent(runId, 'protocol_run.fixup_requested');
+    const back = await system.waitForRunEvent(runId, 'protocol_run.pr_opened', undefined, opened);
+
+    // A second review: no second fix-up, the run blocks and says why, on Taiga and on the PR.
+    handle(name)
+      .actAs('alice')
+      .requestChanges(repo, pullRequest!.number, 'And a link', onLine('Link to the docs here'));
+    await system.waitForRunEvent(runId, 'protocol_run.blocked', undefined, back);
+    const run = (await system.store.runs.getRun(runId))!;
+    expect(run.reason).toMatch(/1 review round, the project's limit \(limits\.reviewRounds\)/);
+    const steps = await system.store.runs.listSteps(runId);
+    expect(steps.map((step) => step.title)).toEqual(['Write the footer', 'Fix-up 1: review by @alice']);
+    // The PR's comment follows the transition.
+    await expect
+      .poll(
+        () =>
+          handle(name)
+            .comments(repo, pullRequest!.number)
+            .filter((comment) => comment.body.includes('limits.reviewRounds')).length,
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    await system.waitForOutbox(runId);
+    const blocked = await readItem(system.sandbox, 'userstory', story.id);
+    expect(blocked.is_blocked).toBe(true);
+    expect(blocked.comments.some((comment) => comment.includes('limits.reviewRounds'))).toBe(true);
+  });
+
   it('turns a red CI run on the head into one fix-up step with the job and its log, then blocks past ciFixAttempts', async () => {
     onTestFailed(() => console.error(system.describeLogs()));
     const { repo, seed } = await deliveringProject(name, `${name}-ci`, { limits: { ciFixAttempts: 1 } });
