@@ -157,6 +157,36 @@ describe('talking to Tundra from Taiga', () => {
     expect(await system.store.conversation.contextRemarks(runId, null)).toEqual([]);
   });
 
+  it('keeps a plan waiting through a reconciler pass, and starts it when a person moves the story to running', async () => {
+    onTestFailed(() => console.error(system.describeLogs()));
+    // `planned` gets a status of its own ('ready'), so that moving the story to running's ('in-progress') says go.
+    const { seed } = await system.addProject('board-go', {
+      planApproval: 'required',
+      statusMapping: { preset: 'taiga-default', userStory: { planned: 'ready' } },
+    });
+    const story = await createStory(system.sandbox, seed.project.id, 'Approve on the board', ['do it']);
+    await assignToBot(system.sandbox, story.id, seed.users.bot.id);
+    const runId = await system.runForStory('board-go', story.id);
+    await system.waitForRunEvent(runId, 'protocol_run.plan_ready');
+    await system.waitForOutbox(runId);
+    expect((await readItem(system.sandbox, 'userstory', story.id)).status_extra_info.name).toBe('Ready');
+
+    // The reconciler's pass (as on its interval) leaves the waiting run waiting, and starts nothing.
+    const queues = new JobQueues(system.redis.client, system.redis.prefix);
+    await queues.enqueue('reconcile', { projectId: 'board-go' }, { jobId: 'e2e-board-go-reconcile' });
+    await system.waitForJob(QueueName.Reconcile, 'e2e-board-go-reconcile');
+    await queues.close();
+    expect((await system.store.runs.getRun(runId))?.status).toBe('planned');
+
+    const inProgress = seed.statuses.userStory.find((status) => status.slug === 'in-progress')!;
+    await change('admin', 'userstory', story.id, { status: inProgress.id });
+    await system.waitForRunEvent(runId, 'protocol_run.run_started');
+    await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
+    const events = await system.store.events.readRun(runId, { count: 1000 });
+    const started = events.find((event) => event.type === 'protocol_run.run_started')!;
+    expect(started.actor).toMatchObject({ kind: 'taiga_user' });
+  });
+
   it('refuses a non-member and a member whose role may not modify; keeps comments as feedback; reject and approve decide the step', async () => {
     onTestFailed(() => console.error(system.describeLogs()));
     // A public project: there, as in Taiga, a logged-in non-member may comment.

@@ -33,8 +33,9 @@ const commented = (comment: CommentText): EventSpec => ({ ...synced, comment });
 export const eventCatalog = {
   protocol_run: {
     plan_started: synced,
-    // The plan is a comment only: the status stays what `plan_started` set until the run starts.
-    plan_ready: { ...quiet, comment: text.planReady },
+    // Synced too: a project that gives `planned` a status of its own (to approve a plan by moving the story) must
+    // see the story there; in the presets `planned` shares `planning`'s status, and the sync changes nothing.
+    plan_ready: commented(text.planReady),
     plan_failed: commented(text.planFailed),
     run_started: synced,
     steps_completed: commented(text.runDone),
