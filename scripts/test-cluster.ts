@@ -31,7 +31,7 @@ const files = [
   // Each core script directly, conflicts included.
   'packages/core/src/store/run-store.int.test.ts',
   'packages/core/src/store/redis-lock.int.test.ts',
-  'apps/executor/src/slots/project-slots.int.test.ts',
+  'apps/executor/src/store/project-slots.int.test.ts',
 ];
 
 const started = Date.now();

@@ -1,6 +1,5 @@
 import type { RedisClient } from '@tundra/core/server';
 import {
-  connectionsReady,
   createKeys,
   createStateStore,
   createTransitionCounter,
@@ -17,7 +16,6 @@ import express, { type Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { authenticate } from './auth/authenticate.js';
-import { ProjectTokens } from './auth/project-tokens.js';
 import { consoleApp } from './console/console-app.js';
 import { ConsoleSessions } from './console/session.js';
 import { ApiError, ApiErrorCode, codeOfStatus, redisUnavailable } from './errors.js';
@@ -43,8 +41,11 @@ import type { ApiServices } from './services.js';
 import { ApiStore } from './store/api-store.js';
 import { IdempotencyRecords, idempotencyTtlSeconds } from './store/idempotency-records.js';
 import { InboxReader } from './store/inbox-reader.js';
+import { ProjectTokens } from './store/project-tokens.js';
+import { RedisHealth } from './store/redis-health.js';
 import { ReplayRecords } from './store/replay-records.js';
 import { StepLogs } from './store/step-logs.js';
+import { StreamTails } from './store/stream-tails.js';
 import { createLinks, type LinkOptions } from './taiga/links.js';
 import type { ProjectValidator, TaigaItemResolver, TaigaTaskRefs, TaigaWebhooks } from './taiga/ports.js';
 
@@ -103,8 +104,9 @@ export function createApp(deps: ApiDeps): ApiApp {
   const now = deps.now ?? (() => new Date());
   const keys = createKeys(deps.prefix);
   const store = createStateStore({ redis: deps.redis, prefix: deps.prefix, now, idempotencyTtlSeconds });
+  const health = new RedisHealth(deps.redis);
   const hub = new SseHub({
-    redis: deps.redis,
+    tails: new StreamTails(deps.redis, keys),
     logger: deps.logger,
     registry: deps.registry,
     heartbeatMs: deps.sseHeartbeatMs ?? 15_000,
@@ -113,8 +115,7 @@ export function createApp(deps: ApiDeps): ApiApp {
     logger: deps.logger,
     store,
     apiStore: new ApiStore(deps.redis, keys),
-    keys,
-    idempotency: new IdempotencyRecords(deps.redis),
+    idempotency: new IdempotencyRecords(deps.redis, keys),
     tokens: new ProjectTokens(deps.redis, keys, now),
     logs: new StepLogs(deps.redis, keys),
     spend: new SpendLedger(deps.redis, store.keys),
@@ -163,7 +164,7 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   const v1 = Router();
   // While Redis is down every route would fail or wait for the reconnect: answer 503 at once instead.
-  v1.use((_req, _res, next) => next(connectionsReady(deps.redis) ? undefined : redisUnavailable()));
+  v1.use((_req, _res, next) => next(health.ready() ? undefined : redisUnavailable()));
   const sessions = new ConsoleSessions(deps.adminToken);
   v1.use(authenticate({ adminToken: deps.adminToken, projectTokens: services.tokens, sessions, now }));
   v1.use((req, _res, next) => {
@@ -205,6 +206,6 @@ export function createApp(deps: ApiDeps): ApiApp {
       path: req.path,
     });
   });
-  app.use(errorHandler(deps.logger, deps.redis, { limitBytes: maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }));
+  app.use(errorHandler(deps.logger, health, { limitBytes: maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }));
   return { app, routes, closeStreams: () => hub.closeAll() };
 }

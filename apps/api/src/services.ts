@@ -1,10 +1,10 @@
-import type { JobQueues, Keys, RunCommands, SpendLedger, StateStore } from '@tundra/core/server';
+import type { JobQueues, RunCommands, SpendLedger, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
-import type { ProjectTokens } from './auth/project-tokens.js';
 import type { SseHub } from './http/sse.js';
 import type { ApiStore } from './store/api-store.js';
 import type { IdempotencyRecords } from './store/idempotency-records.js';
 import type { InboxReader } from './store/inbox-reader.js';
+import type { ProjectTokens } from './store/project-tokens.js';
 import type { ReplayRecords } from './store/replay-records.js';
 import type { StepLogs } from './store/step-logs.js';
 import type { Links } from './taiga/links.js';
@@ -15,8 +15,6 @@ export interface ApiServices {
   logger: Logger;
   store: StateStore;
   apiStore: ApiStore;
-  /** The API's own key names (the core's, plus project tokens and start requests). */
-  keys: Keys;
   /** First answers of `POST /protocols`, by idempotency key. */
   idempotency: IdempotencyRecords;
   tokens: ProjectTokens;

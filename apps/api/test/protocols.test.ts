@@ -210,7 +210,7 @@ describe('POST /protocols', () => {
     const ref = h.seed.story.ref;
     const busy = h.keys.startRequest('alpha', 'api:start-busy');
     // Another attempt holds the key (as a request in flight does): claim it as that attempt would.
-    const records = new IdempotencyRecords(h.redis.client);
+    const records = new IdempotencyRecords(h.redis.client, h.keys);
     const held = await records.claim(busy, requestFingerprint(['POST /protocols', 'alpha', ref, null]));
     expect(held.kind).toBe('claimed');
     const inUse = await h.request('POST', '/protocols', {

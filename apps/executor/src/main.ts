@@ -7,6 +7,7 @@ import { StopSignalHub } from './control/stop-signal-hub.js';
 import { createCleanupRunHandler } from './handlers/cleanup-run.js';
 import { createExecuteStepHandler } from './handlers/execute-step.js';
 import { EngineRecords } from './lease/engine-records.js';
+import { createExecutorStore } from './store/executor-store.js';
 
 // Engines are detached process groups: they would outlive an executor that exits, so take them down with it.
 process.once('exit', () => killRunningEngines('SIGKILL'));
@@ -21,7 +22,8 @@ await runWorkerMain({
     // A live owner notices a lost lease within a third of it, then gives its engine the kill grace: wait that long.
     const leftoverEngineTimeoutMs = config.TUNDRA_ENGINE_KILL_GRACE_MS + config.TUNDRA_STEP_LEASE_MS + 5_000;
     // Engines an executor killed on this host left running (its supervisor normally stops them first).
-    for (const reaped of await new EngineRecords(deps.redis, deps.store.keys).reapOrphans(
+    const executorStore = createExecutorStore(deps.redis, deps.store.keys);
+    for (const reaped of await new EngineRecords(executorStore.engines).reapOrphans(
       leftoverEngineTimeoutMs,
     )) {
       deps.logger.warn(
@@ -48,6 +50,7 @@ await runWorkerMain({
     });
     const handler = createExecuteStepHandler({
       ...deps,
+      executorStore,
       workspaces,
       remoteEnv,
       engine: createEngineRunner({

@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { StopSignalHub } from '../src/control/stop-signal-hub.js';
 import { createExecuteStepHandler, type ExecuteStepSettings } from '../src/handlers/execute-step.js';
+import { createExecutorStore } from '../src/store/executor-store.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -79,7 +80,7 @@ export function executorHandler(
     commands: h.commands,
     workspaces: h.workspaces,
     engine: createEngineRunner({ registry, killGraceMs: 1_000 }),
-    redis: h.redis.client,
+    executorStore: createExecutorStore(h.redis.client, h.store.keys),
     stops: h.stops,
     config: {
       // Long enough that a loaded machine (several test files at once) does not lose it between renewals.

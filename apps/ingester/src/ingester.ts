@@ -17,13 +17,13 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createRequestListener, ingesterErrorBody } from './app.js';
 import type { IngesterConfig } from './config.js';
-import { Inbox, loadInboxScripts } from './inbox/inbox.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { ProjectCache } from './ingest/project-cache.js';
 import { startRecoveryLoop } from './ingest/recovery.js';
 import { ReplayService } from './ingest/replay.js';
 import { createIngestMetrics } from './metrics.js';
 import { createAdapters } from './sources/adapters.js';
+import { Inbox, loadInboxScripts } from './store/inbox.js';
 
 export interface IngesterOptions {
   config: IngesterConfig;
@@ -66,10 +66,9 @@ export async function startIngester(
     userId: config.TUNDRA_TAIGA_BOT_USER_ID ?? null,
   };
   const service = new IngestService({
-    redis,
     inbox,
     queues,
-    storeKeys: store.keys,
+    items: store.items,
     projects: new ProjectCache(store.projects, config.TUNDRA_PROJECT_CACHE_TTL_MS),
     adapters: createAdapters(
       {

@@ -2,12 +2,12 @@ import { createKeys } from '@tundra/core/server';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Inbox, loadInboxScripts } from '../src/inbox/inbox.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { ProjectCache } from '../src/ingest/project-cache.js';
 import { recoverPending } from '../src/ingest/recovery.js';
 import { createIngestMetrics } from '../src/metrics.js';
 import { createAdapters } from '../src/sources/adapters.js';
+import { Inbox, loadInboxScripts } from '../src/store/inbox.js';
 import { taigaCapture } from './fixtures.js';
 import {
   botUserId,
@@ -122,10 +122,9 @@ describe('recovery', () => {
 function recoveryDeps() {
   const bot = { username: 'taiga-bot', userId: botUserId };
   const service = new IngestService({
-    redis: ingester.redis.client,
     inbox,
     queues: ingester.queues,
-    storeKeys: ingester.store.keys,
+    items: ingester.store.items,
     projects: new ProjectCache(ingester.store.projects, 1),
     adapters: createAdapters(
       {

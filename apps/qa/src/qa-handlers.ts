@@ -4,12 +4,12 @@ import { createEngineRunner } from '@tundra/engine';
 import { connectForge, createForgeMetrics, forgeRemoteEnv } from '@tundra/forge';
 import { createWorkspaceManager } from '@tundra/workspace';
 import { Counter } from 'prom-client';
-import { CiVerdictStore } from './ci-verdict-store.js';
 import type { QaConfig } from './config.js';
 import { createCiResultHandler } from './handlers/ci-result.js';
 import { withKnownVerdict } from './handlers/known-verdict.js';
 import { createQaStepHandler, type RunChecks } from './handlers/qa-step.js';
 import { createRunChecks } from './run-checks.js';
+import { CiVerdictStore } from './store/ci-verdict-store.js';
 
 export interface QaHandlerOptions {
   /** The `command` policy's checks; by default the project's command run in the run's worktree. */

@@ -2,8 +2,8 @@ import { ContractViolationError } from '@tundra/core';
 import { createKeys } from '@tundra/core/server';
 import { createTestRedis, type TestRedis } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CiVerdictStore, ciVerdictTtlSeconds } from '../src/ci-verdict-store.js';
 import type { CiVerdict } from '../src/ci-verdicts.js';
+import { CiVerdictStore, ciVerdictTtlSeconds } from '../src/store/ci-verdict-store.js';
 
 let redis: TestRedis;
 let keys: ReturnType<typeof createKeys>;

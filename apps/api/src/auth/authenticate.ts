@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { type ConsoleSessions, cookieValue, sessionCookieName } from '../console/session.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
+import type { ProjectTokens } from '../store/project-tokens.js';
 import type { Principal } from './principal.js';
-import type { ProjectTokens } from './project-tokens.js';
 import { tokensEqual } from './token-hash.js';
 
 export interface AuthOptions {

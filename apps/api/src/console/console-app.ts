@@ -8,8 +8,8 @@ import type { JobQueues } from '@tundra/core/server';
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { allowedProtocolActions, allowedStepActions } from '../actions/action-map.js';
-import type { ProjectTokens } from '../auth/project-tokens.js';
 import { hashToken, projectOfToken, tokensEqual } from '../auth/token-hash.js';
+import type { ProjectTokens } from '../store/project-tokens.js';
 import { shellPage, signInPage } from './pages.js';
 import {
   type ConsoleSessions,

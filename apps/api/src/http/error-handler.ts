@@ -1,12 +1,4 @@
-import type { RedisClient } from '@tundra/core/server';
-import {
-  BodyRefusal,
-  BodyRefusedError,
-  discardBody,
-  discardFactor,
-  hasBody,
-  isRedisUnavailable,
-} from '@tundra/core/server';
+import { BodyRefusal, BodyRefusedError, discardBody, discardFactor, hasBody } from '@tundra/core/server';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import {
@@ -16,6 +8,7 @@ import {
   redisUnavailable,
   unavailableRetryAfterSeconds,
 } from '../errors.js';
+import type { RedisHealth } from '../store/redis-health.js';
 
 /** The 4xx status an error from express or its router carries (a path it could not decode, say), or null. */
 function clientErrorStatus(error: unknown): number | null {
@@ -25,9 +18,9 @@ function clientErrorStatus(error: unknown): number | null {
   return typeof value === 'number' && value >= 400 && value < 500 ? value : null;
 }
 
-function toApiError(error: unknown, logger: Logger, req: Request, redis: RedisClient): ApiError {
+function toApiError(error: unknown, logger: Logger, req: Request, redis: RedisHealth): ApiError {
   if (error instanceof ApiError) return error;
-  if (isRedisUnavailable(error, redis)) {
+  if (redis.isOutage(error)) {
     logger.warn(
       { err: error, method: req.method, path: req.path },
       'request failed: RedisClient cannot be reached',
@@ -58,7 +51,7 @@ export interface UnreadBodyOptions {
  * refused before its body was read (no token, a bad path) has the rest of its body drained first: answering and
  * closing while the sender still writes resets the connection, and the sender never reads the answer.
  */
-export function errorHandler(logger: Logger, redis: RedisClient, body: UnreadBodyOptions) {
+export function errorHandler(logger: Logger, redis: RedisHealth, body: UnreadBodyOptions) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const apiError = toApiError(error, logger, req, redis);
     if (res.headersSent) {

@@ -1,9 +1,9 @@
 import { StreamCursor } from '@tundra/core';
-import { duplicateRedis, type RedisClient } from '@tundra/core/server';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ApiError, ApiErrorCode } from '../errors.js';
+import type { StreamTails, TailedStream } from '../store/stream-tails.js';
 
 export interface SseEvent {
   id: string;
@@ -14,13 +14,13 @@ export interface SseEvent {
 /** A Redis stream served as Server-Sent Events. */
 export interface SseSource {
   /** The stream whose new entries wake the reader. */
-  key: string;
+  stream: TailedStream;
   /** The entries after `after` (exclusive; from the start when absent), as events, oldest first. */
   read(after: string | undefined): Promise<SseEvent[]>;
 }
 
 export interface SseHubOptions {
-  redis: RedisClient;
+  tails: StreamTails;
   logger: Logger;
   registry: Registry;
   /** Longest silence before a heartbeat comment keeps proxies from closing the connection. */
@@ -74,15 +74,15 @@ export class SseHub {
     });
     res.flushHeaders();
     res.write(': connected\n\n');
-    const reader = duplicateRedis(this.options.redis, 'api-sse');
-    reader.on('error', (error) => this.options.logger.debug({ err: error }, 'sse reader connection error'));
+    const reader = this.options.tails.open();
+    reader.onError((error) => this.options.logger.debug({ err: error }, 'sse reader connection error'));
     let open = true;
     const close = () => {
       if (!open) return;
       open = false;
       this.clients.delete(close);
       this.connections.dec();
-      reader.disconnect();
+      reader.close();
       res.end();
     };
     this.clients.add(close);
@@ -98,20 +98,12 @@ export class SseHub {
           cursor = event.id;
         }
         if (events.length > 0) continue;
-        // Blocks until the stream has an entry after the cursor; a null reply means it stayed quiet.
-        const reply = await reader.xread(
-          'COUNT',
-          1,
-          'BLOCK',
-          this.options.heartbeatMs,
-          'STREAMS',
-          source.key,
-          cursor ?? '0-0',
-        );
-        if (reply === null && open) res.write(': heartbeat\n\n');
+        // Blocks until the stream has an entry after the cursor, or a heartbeat's time passed in silence.
+        const woken = await reader.waitAfter(source.stream, cursor, this.options.heartbeatMs);
+        if (!woken && open) res.write(': heartbeat\n\n');
       }
     } catch (error) {
-      if (open) this.options.logger.warn({ err: error, stream: source.key }, 'live tail failed');
+      if (open) this.options.logger.warn({ err: error, stream: source.stream }, 'live tail failed');
     } finally {
       close();
     }

@@ -136,7 +136,7 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
         await services.hub.serve(
           res,
           {
-            key: store.keys.runEvents(run.id),
+            stream: { kind: 'run-events', runId: run.id },
             read: async (cursor) =>
               (await store.events.readRun(run.id, { after: cursor, count: 100 })).map((event) => ({
                 id: event.id,

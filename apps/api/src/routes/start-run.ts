@@ -72,9 +72,8 @@ async function startRun(services: ApiServices, request: StartRequest): Promise<S
  */
 async function startRunOnce(services: ApiServices, request: StartRequest, rawKey: string): Promise<Reply> {
   const { project, body } = request;
-  const key = services.keys.startRequest(project.id, request.idempotencyKey);
   const fingerprint = requestFingerprint(['POST /protocols', project.id, body.ref, body.reason ?? null]);
-  const claimed = await services.idempotency.claim(key, fingerprint);
+  const claimed = await services.idempotency.claimStart(project.id, request.idempotencyKey, fingerprint);
   switch (claimed.kind) {
     case 'claimed':
       break;
@@ -97,6 +96,7 @@ async function startRunOnce(services: ApiServices, request: StartRequest, rawKey
       throw new Error(`unhandled claim ${JSON.stringify(unhandled)}`);
     }
   }
+  const { key } = claimed.claim;
   let answer: StoredAnswer;
   try {
     answer = await startRun(services, request);

@@ -56,7 +56,7 @@ export function stepRoutes(services: ApiServices): AnyRoute[] {
         await services.hub.serve(
           res,
           {
-            key: services.logs.key(step.protocolRunId, step.id),
+            stream: { kind: 'step-log', runId: step.protocolRunId, stepId: step.id },
             read: async (cursor) =>
               (await services.logs.read(step.protocolRunId, step.id, { after: cursor, count: 500 })).map(
                 (line) => ({

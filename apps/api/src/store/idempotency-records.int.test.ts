@@ -1,3 +1,4 @@
+import { createKeys } from '@tundra/core/server';
 import { createTestRedis, type TestRedis } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyRecords, idempotencyTtlSeconds, requestFingerprint } from './idempotency-records.js';
@@ -6,7 +7,7 @@ let redis: TestRedis;
 let records: IdempotencyRecords;
 beforeAll(async () => {
   redis = await createTestRedis();
-  records = new IdempotencyRecords(redis.client);
+  records = new IdempotencyRecords(redis.client, createKeys(redis.prefix));
 });
 afterAll(async () => redis.stop());
 

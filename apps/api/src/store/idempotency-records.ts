@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RedisClient } from '@tundra/core/server';
+import type { Keys, RedisClient } from '@tundra/core/server';
 import { LuaScript, ScriptCode } from '@tundra/core/server';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
@@ -53,7 +53,15 @@ export class IdempotencyRecords {
     release: new LuaScript('release-request', luaDir),
   };
 
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Claims the record of a `POST /protocols` in `projectId` with `idempotencyKey` (as the routes scope it). */
+  claimStart(projectId: string, idempotencyKey: string, fingerprint: string): Promise<ClaimOutcome> {
+    return this.claim(this.keys.startRequest(projectId, idempotencyKey), fingerprint);
+  }
 
   /** Claims `key` for the request with `fingerprint`, or says what the key holds already. */
   async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {

@@ -16,14 +16,10 @@ export class StepLogs {
     private readonly keys: Keys,
   ) {}
 
-  key(runId: string, stepId: string): string {
-    return this.keys.stepLog(runId, stepId);
-  }
-
   async read(runId: string, stepId: string, options: { after?: string; count: number }): Promise<LogLine[]> {
     const start = options.after ? `(${options.after}` : '-';
     const entries = (await this.redis.xrange(
-      this.key(runId, stepId),
+      this.keys.stepLog(runId, stepId),
       start,
       '+',
       'COUNT',

@@ -32,6 +32,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StopSignalHub } from '../control/stop-signal-hub.js';
+import { createExecutorStore } from '../store/executor-store.js';
 import { createExecuteStepHandler } from './execute-step.js';
 
 const logger = pino({ level: 'silent' });
@@ -82,7 +83,7 @@ function handlerWith(engineEnv: Record<string, string> = {}) {
     commands,
     workspaces,
     engine: createEngineRunner({ registry: new Registry(), killGraceMs: 1_000 }),
-    redis: redis.client,
+    executorStore: createExecutorStore(redis.client, store.keys),
     stops,
     config: {
       stepLeaseMs: 3_000,

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import {
   cancelledWithRunKey,
   createSecretMasker,
@@ -12,15 +11,8 @@ import {
   type StepRun,
   secretValues,
 } from '@tundra/core';
-import type { RedisClient } from '@tundra/core/server';
-import {
-  type JobContext,
-  type JobHandler,
-  type RunCommands,
-  SpendLedger,
-  type StateStore,
-} from '@tundra/core/server';
-import { createStepLogSink, type EngineProcessResult, type EngineRunner } from '@tundra/engine';
+import type { JobContext, JobHandler, RunCommands, StateStore } from '@tundra/core/server';
+import type { EngineProcessResult, EngineRunner } from '@tundra/engine';
 import { ForgeTokenMissingError, GitPushAuthError } from '@tundra/forge';
 import { WorkspaceAuthError, type WorkspaceManager, type Worktree } from '@tundra/workspace';
 import { DelayedError } from 'bullmq';
@@ -32,8 +24,7 @@ import { runGuardedEngine } from '../agent/guarded-run.js';
 import { decideStepStart, GateRefusal } from '../agent/pre-start-gate.js';
 import { type StepWatch, StopKind, type StopSignalHub } from '../control/stop-signal-hub.js';
 import { EngineRecords, LeftoverOutcome } from '../lease/engine-records.js';
-import { StepLeases } from '../lease/step-lease.js';
-import { ProjectSlots } from '../slots/project-slots.js';
+import type { ExecutorStore } from '../store/executor-store.js';
 import { failureSummary, successSummary } from './step-summary.js';
 
 const actor = { kind: 'system', name: 'executor' } as const;
@@ -62,8 +53,8 @@ export interface ExecuteStepDeps {
   commands: RunCommands;
   workspaces: WorkspaceManager;
   engine: EngineRunner;
-  /** For leases, slots and step logs (the store's connection will do). */
-  redis: RedisClient;
+  /** The executor's own records: step leases, project slots, engine groups, spending and step logs. */
+  executorStore: ExecutorStore;
   stops: StopSignalHub;
   config: ExecuteStepSettings;
   logger: Logger;
@@ -108,11 +99,8 @@ interface Execution {
  */
 export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'step.execute'> {
   const { store, config } = deps;
-  const holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
-  const leases = new StepLeases(deps.redis, store.keys, holder);
-  const slots = new ProjectSlots(deps.redis, store.keys);
-  const engines = new EngineRecords(deps.redis, store.keys);
-  const ledger = new SpendLedger(deps.redis, store.keys);
+  const { leases, slots, ledger, logs } = deps.executorStore;
+  const engines = new EngineRecords(deps.executorStore.engines);
   const metrics = createAgentMetrics(deps.registry, { projects: store.projects, ledger });
   const slotWaits =
     (deps.registry.getSingleMetric('tundra_executor_slot_waits_total') as Counter | undefined) ??
@@ -184,7 +172,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     project: Project,
     payload: JobPayload<'step.execute'>,
     context: JobContext,
-    slot: Parameters<ProjectSlots['acquire']>[0],
+    slot: Parameters<ExecutorStore['slots']['acquire']>[0],
   ): Promise<ExecuteStepResult> {
     const attempt = step.attempts + 1;
     const logger = context.logger.child({ attempt });
@@ -270,7 +258,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   async function renewAndCheck(
     runId: string,
     stepId: string,
-    slot: Parameters<ProjectSlots['acquire']>[0],
+    slot: Parameters<ExecutorStore['slots']['acquire']>[0],
     watch: StepWatch,
     logger: Logger,
   ): Promise<void> {
@@ -318,7 +306,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       return finish(execution, worktree, { sha: earlier, changed: true }, null);
     }
     const since = await deps.workspaces.head(worktree);
-    const sink = createStepLogSink(deps.redis, store.keys.stepLog(run.id, step.id), {
+    const sink = logs.sink(run.id, step.id, {
       maxLen: config.stepLogMaxLen,
       fields: { attempt: String(execution.attempt) },
       onError: (error) => logger.warn({ err: error }, 'engine output lost: could not write the step log'),

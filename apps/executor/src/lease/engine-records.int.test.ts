@@ -4,6 +4,7 @@ import { createStateStore } from '@tundra/core/server';
 import { describeGroup, groupRunning, waitForGroupGone } from '@tundra/engine';
 import { createTestRedis, type TestRedis } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineRecordStore } from '../store/engine-record-store.js';
 import { EngineRecords, LeftoverOutcome } from './engine-records.js';
 
 let redis: TestRedis;
@@ -12,7 +13,7 @@ let keys: ReturnType<typeof createStateStore>['keys'];
 beforeAll(async () => {
   redis = await createTestRedis();
   keys = createStateStore({ redis: redis.client, prefix: redis.prefix }).keys;
-  records = new EngineRecords(redis.client, keys);
+  records = new EngineRecords(new EngineRecordStore(redis.client, keys));
 });
 afterAll(async () => redis.stop());
 

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import type { Keys, RedisClient } from '@tundra/core/server';
 import {
   type EngineGroup,
   GroupState,
@@ -8,22 +7,7 @@ import {
   recordedGroupState,
   waitForGroupGone,
 } from '@tundra/engine';
-import { z } from 'zod';
-
-/** An exec engine's process group, recorded beside the step's lease while the engine may be running. */
-export const EngineRecord = z.object({
-  group: z.object({
-    host: z.string(),
-    bootId: z.string().nullable(),
-    pgid: z.number().int(),
-    startTicks: z.number().nullable(),
-  }),
-  /** The executor process that started it: a pid and its start time, so a later process with that pid is not it. */
-  owner: z.object({ pid: z.number().int(), startTicks: z.number().nullable() }),
-  attempt: z.number().int(),
-  at: z.string(),
-});
-export type EngineRecord = z.infer<typeof EngineRecord>;
+import type { EngineRecord, EngineRecordStore } from '../store/engine-record-store.js';
 
 /** What an executor found of a recorded engine group, and did about it. */
 export const LeftoverOutcome = {
@@ -42,11 +26,6 @@ export const LeftoverOutcome = {
 } as const;
 export type LeftoverOutcome = (typeof LeftoverOutcome)[keyof typeof LeftoverOutcome];
 
-/** A record outlives a crash only until some executor cleans it up; a week bounds what nobody ever does. */
-const recordTtlSeconds = 7 * 24 * 3600;
-
-const member = (runId: string, stepId: string) => JSON.stringify([runId, stepId]);
-
 /**
  * The exec engines' process groups, recorded in Redis so that an engine left running by an executor that died
  * (SIGKILL runs no exit handler) is found and killed before the step's next attempt touches the worktree, or when
@@ -57,31 +36,22 @@ export class EngineRecords {
   private readonly owner = { pid: process.pid, startTicks: processStartTicks(process.pid) };
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: Keys,
+    private readonly records: EngineRecordStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async record(runId: string, stepId: string, attempt: number, group: EngineGroup): Promise<void> {
     const record: EngineRecord = { group, owner: this.owner, attempt, at: this.now().toISOString() };
-    // Two writes, not a MULTI: the host's set and the step's record are in different slots on Redis Cluster. The set
-    // is written first and cleared last, so a record is never missing from it; an entry whose record is gone (a
-    // crash between the two) is dropped by `reapOrphans`.
-    await this.redis.sadd(this.keys.hostEngines(group.host), member(runId, stepId));
-    await this.redis.set(this.keys.stepEngine(runId, stepId), JSON.stringify(record), 'EX', recordTtlSeconds);
+    await this.records.write(runId, stepId, record);
   }
 
-  async read(runId: string, stepId: string): Promise<EngineRecord | null> {
-    const raw = await this.redis.get(this.keys.stepEngine(runId, stepId));
-    if (raw === null) return null;
-    const parsed = EngineRecord.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
+  read(runId: string, stepId: string): Promise<EngineRecord | null> {
+    return this.records.read(runId, stepId);
   }
 
   /** Forgets the step's engine, once its group is gone. */
   async clear(runId: string, stepId: string, host: string = hostname()): Promise<void> {
-    await this.redis.del(this.keys.stepEngine(runId, stepId));
-    await this.redis.srem(this.keys.hostEngines(host), member(runId, stepId));
+    await this.records.clear(runId, stepId, host);
   }
 
   /**
@@ -108,11 +78,11 @@ export class EngineRecords {
   ): Promise<{ runId: string; stepId: string; pgid: number; outcome: LeftoverOutcome }[]> {
     const host = hostname();
     const reaped = [];
-    for (const entry of await this.redis.smembers(this.keys.hostEngines(host))) {
-      const [runId, stepId] = JSON.parse(entry) as [string, string];
+    for (const entry of await this.records.hostEntries(host)) {
+      const { runId, stepId } = entry;
       const record = await this.read(runId, stepId);
       if (!record || record.group.host !== host) {
-        await this.redis.srem(this.keys.hostEngines(host), entry);
+        await this.records.forgetEntry(host, entry);
         continue;
       }
       const outcome = await this.stop(record, timeoutMs, { waitForLiveOwner: false });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type Project, type TaigaItemRef, taigaItemKey } from '@tundra/core';
-import type { BulkJob, JobQueues, Keys, RedisClient } from '@tundra/core/server';
+import type { BulkJob, JobQueues, TrackedItems } from '@tundra/core/server';
 import type { Logger } from 'pino';
-import type { Inbox, InboxEntry } from '../inbox/inbox.js';
 import type { Delivery, SourceAdapter } from '../sources/adapters.js';
 import type { BotIdentity } from '../sources/taiga.js';
+import type { Inbox, InboxEntry } from '../store/inbox.js';
 import type { CiEvent, IgnoreReason, Source } from './ingest-event.js';
 import { JobBatch } from './job-batch.js';
 import type { ProjectCache } from './project-cache.js';
@@ -27,11 +27,10 @@ export type IngestMode =
   | { kind: 'recover'; entryId: string };
 
 export interface IngestServiceDeps {
-  redis: RedisClient;
   inbox: Inbox;
   queues: JobQueues;
-  /** The core store's keys: the tracked-item lookups read its indexes. */
-  storeKeys: Keys;
+  /** Which Taiga items Tundra follows (the core store's indexes). */
+  items: TrackedItems;
   projects: ProjectCache;
   adapters: Record<Source, SourceAdapter>;
   bot: BotIdentity;
@@ -132,7 +131,9 @@ export class IngestService {
     const needsTracking = event.source === 'taiga' && intents.some((intent) => intent.requiresTracked);
     const [accepted, tracked] = await Promise.all([
       this.record(delivery, adapter, item, intents.length > 0, mode),
-      needsTracking ? this.isTracked(event.projectId, event.item, event.commented) : false,
+      needsTracking
+        ? this.deps.items.isTracked(event.projectId, event.item, { commented: event.commented })
+        : false,
     ]);
     if (accepted.kind === 'duplicate')
       return { outcome: 'duplicate', label: event.kind, eventId: accepted.id };
@@ -232,21 +233,6 @@ export class IngestService {
         causesJobs,
       },
     );
-  }
-
-  /**
-   * Whether Tundra tracks the item: it is an active run's item, or (a task) one of a run's steps. A comment counts
-   * on any item that had a run: a command on the story of a run that has ended is answered, never dropped.
-   */
-  private async isTracked(projectId: string, item: TaigaItemRef, commented: boolean): Promise<boolean> {
-    const { redis, storeKeys } = this.deps;
-    const key = taigaItemKey(item);
-    const [active, step, hadRun] = await Promise.all([
-      redis.hexists(storeKeys.activeItems(projectId), key),
-      item.type === 'task' ? redis.hexists(storeKeys.taskSteps(projectId), String(item.id)) : 0,
-      commented ? redis.exists(storeKeys.itemRuns(projectId, key)) : 0,
-    ]);
-    return active === 1 || step === 1 || hadRun === 1;
   }
 }
 

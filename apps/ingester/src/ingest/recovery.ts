@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Inbox } from '../inbox/inbox.js';
 import type { IngestMetrics } from '../metrics.js';
+import type { Inbox } from '../store/inbox.js';
 import type { IngestService } from './ingest-service.js';
 
 export interface RecoveryDeps {

@@ -1,8 +1,8 @@
 import { ProjectId, StreamId, TaigaItemType } from '@tundra/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Inbox, InboxEntry } from '../inbox/inbox.js';
 import type { IngestMetrics } from '../metrics.js';
+import type { Inbox, InboxEntry } from '../store/inbox.js';
 import { Source } from './ingest-event.js';
 import type { IngestService } from './ingest-service.js';
 

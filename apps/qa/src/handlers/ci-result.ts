@@ -2,8 +2,8 @@ import type { JobPayload, Project, ProtocolRun, StepRun } from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { CiVerdictStore } from '../ci-verdict-store.js';
 import { ciQaJobId, ciReason, onCiSuccess, stepsCoveredBy } from '../ci-verdicts.js';
+import type { CiVerdictStore } from '../store/ci-verdict-store.js';
 import { ciActor, failStepsByCi, passStepsByCi } from './ci-transitions.js';
 
 export interface CiResultDeps {

@@ -1,6 +1,6 @@
 import type { JobHandler, RunCommands, StateStore } from '@tundra/core/server';
-import type { CiVerdictStore } from '../ci-verdict-store.js';
 import { ciReason, knownVerdict } from '../ci-verdicts.js';
+import type { CiVerdictStore } from '../store/ci-verdict-store.js';
 import { ciActor, failStepsByCi, passStepsByCi } from './ci-transitions.js';
 
 export interface KnownVerdictDeps {

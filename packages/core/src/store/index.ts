@@ -1,5 +1,6 @@
 export * from './codes.js';
 export * from './conversation-store.js';
+export * from './define-script.js';
 export * from './event-log.js';
 export * from './key-slots.js';
 export * from './keys.js';
@@ -10,6 +11,7 @@ export * from './reconciler-state.js';
 export * from './run-store.js';
 export * from './spend-ledger.js';
 export * from './store-options.js';
+export * from './tracked-items.js';
 
 import { ConversationStore } from './conversation-store.js';
 import { EventLog } from './event-log.js';
@@ -18,6 +20,7 @@ import { ProjectRepository } from './project-repository.js';
 import { ReconcilerState } from './reconciler-state.js';
 import { RunStore } from './run-store.js';
 import { createStoreContext, type StoreOptions } from './store-options.js';
+import { TrackedItems } from './tracked-items.js';
 
 /** The state store: projects, runs and steps, and their event log, over one Redis connection. */
 export function createStateStore(options: StoreOptions) {
@@ -30,6 +33,7 @@ export function createStateStore(options: StoreOptions) {
     outbox: new OutboxState(ctx),
     conversation: new ConversationStore(ctx),
     reconciler: new ReconcilerState(ctx),
+    items: new TrackedItems(ctx),
   } as const;
 }
 export type StateStore = ReturnType<typeof createStateStore>;

@@ -1,6 +1,6 @@
 import type { Keys, RedisClient } from '@tundra/core/server';
 import { z } from 'zod';
-import { hashToken, newProjectToken, projectOfToken } from './token-hash.js';
+import { hashToken, newProjectToken, projectOfToken } from '../auth/token-hash.js';
 
 const StoredToken = z.object({ name: z.string(), createdAt: z.string() });
 export type ProjectTokenInfo = z.infer<typeof StoredToken>;

@@ -1,9 +1,15 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RedisClient } from '@tundra/core/server';
-import { type Keys, LuaScript } from '@tundra/core/server';
+import { defineScript, type Keys } from '@tundra/core/server';
 
-const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
+const acquireSlot = defineScript({
+  name: 'acquire-slot',
+  dir: join(dirname(fileURLToPath(import.meta.url)), 'lua'),
+  keys: ['slots'],
+  args: ['runId', 'limit', 'leaseMs'],
+  decode: (reply) => Number(reply) === 1,
+});
 
 /**
  * The per-project limit on runs executing at once, kept in Redis so that every executor process honours it. A
@@ -11,8 +17,6 @@ const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
  * of an executor that died frees itself.
  */
 export class ProjectSlots {
-  private readonly acquireScript = new LuaScript('acquire-slot', luaDir);
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -25,12 +29,11 @@ export class ProjectSlots {
     limit: number;
     leaseMs: number;
   }): Promise<boolean> {
-    const reply = await this.acquireScript.run(
+    return acquireSlot.run(
       this.redis,
-      [this.keys.projectSlots(input.projectId)],
-      [input.runId, input.limit, input.leaseMs],
+      { slots: this.keys.projectSlots(input.projectId) },
+      { runId: input.runId, limit: input.limit, leaseMs: input.leaseMs },
     );
-    return Number(reply) === 1;
   }
 
   async release(projectId: string, runId: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { createKeys } from '@tundra/core/server';
 import { createTestRedis, type TestRedis } from '@tundra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepLeases } from '../lease/step-lease.js';
 import { ProjectSlots } from './project-slots.js';
+import { StepLeases } from './step-leases.js';
 
 let redis: TestRedis;
 let slots: ProjectSlots;

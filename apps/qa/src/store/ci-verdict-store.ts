@@ -1,7 +1,7 @@
 import { ContractViolationError, formatZodIssues } from '@tundra/core';
-import type { Keys, WorkerDeps } from '@tundra/core/server';
+import type { Keys, RedisClient } from '@tundra/core/server';
 import { z } from 'zod';
-import type { CiVerdict } from './ci-verdicts.js';
+import type { CiVerdict } from '../ci-verdicts.js';
 
 const StoredCiVerdict = z.object({
   outcome: z.enum(['success', 'failure']),
@@ -23,7 +23,7 @@ export const ciVerdictTtlSeconds = 30 * 24 * 3600;
  */
 export class CiVerdictStore {
   constructor(
-    private readonly redis: WorkerDeps['redis'],
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttlSeconds: number = ciVerdictTtlSeconds,
   ) {}

@@ -3,11 +3,11 @@
   ran out (an executor that died without releasing) are dropped first. Time is the server's, so executors with
   skewed clocks agree on what has expired.
 
-  KEYS[1] the project's slots (zset: member = run id, score = lease expiry in ms)
+  KEYS[1] slots: the project's slots (zset: member = run id, score = lease expiry in ms)
 
-  ARGV[1] run id
-  ARGV[2] the project's limit (concurrentRuns)
-  ARGV[3] lease length in ms
+  ARGV[1] runId: the run
+  ARGV[2] limit: the project's limit (concurrentRuns)
+  ARGV[3] leaseMs: lease length in ms
 
   Returns
     1  admitted: the run holds a slot until now + ARGV[3] (a run that held one already is renewed)
