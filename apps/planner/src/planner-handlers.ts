@@ -2,7 +2,6 @@ import { QueueName, TaigaItemWriter } from '@tundra/core';
 import {
   currentJobContext,
   deliveryMetrics,
-  RedisLock,
   type WorkerDeps,
   type WorkerHandlers,
 } from '@tundra/core/server';
@@ -43,7 +42,7 @@ export async function createPlannerHandlers(
   config: PlannerConfig,
   env: Record<string, string | undefined>,
 ): Promise<WorkerHandlers> {
-  const { store, queues, commands, redis, registry, logger } = deps;
+  const { store, queues, commands, registry, logger } = deps;
   const taiga = createTaigaClient({
     ...taigaClientSettingsFromEnv(env),
     registry,
@@ -136,7 +135,6 @@ export async function createPlannerHandlers(
     'pr.feedback': createPullRequestFeedbackHandler(delivery),
     'taiga.sync': createTaigaSyncHandler({
       store,
-      lock: new RedisLock(redis),
       writer,
       taiga,
       statuses,

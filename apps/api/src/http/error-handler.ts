@@ -18,9 +18,9 @@ function clientErrorStatus(error: unknown): number | null {
   return typeof value === 'number' && value >= 400 && value < 500 ? value : null;
 }
 
-function toApiError(error: unknown, logger: Logger, req: Request, redis: RedisHealth): ApiError {
+function toApiError(error: unknown, logger: Logger, req: Request, health: RedisHealth): ApiError {
   if (error instanceof ApiError) return error;
-  if (redis.isOutage(error)) {
+  if (health.isOutage(error)) {
     logger.warn(
       { err: error, method: req.method, path: req.path },
       'request failed: RedisClient cannot be reached',
@@ -51,9 +51,9 @@ export interface UnreadBodyOptions {
  * refused before its body was read (no token, a bad path) has the rest of its body drained first: answering and
  * closing while the sender still writes resets the connection, and the sender never reads the answer.
  */
-export function errorHandler(logger: Logger, redis: RedisHealth, body: UnreadBodyOptions) {
+export function errorHandler(logger: Logger, health: RedisHealth, body: UnreadBodyOptions) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const apiError = toApiError(error, logger, req, redis);
+    const apiError = toApiError(error, logger, req, health);
     if (res.headersSent) {
       res.end();
       return;

@@ -10,7 +10,7 @@ import {
   type TaigaItemWriter,
   writebackPlan,
 } from '@tundra/core';
-import type { JobContext, JobHandler, RedisLock, StateStore } from '@tundra/core/server';
+import type { JobContext, JobHandler, StateStore } from '@tundra/core/server';
 import type { TaigaClient } from '@tundra/taiga';
 import type { Histogram } from 'prom-client';
 import type { StatusCache } from '../taiga/status-cache.js';
@@ -18,7 +18,6 @@ import { TaigaItemGoneError, withoutGoneItems } from './gone-items.js';
 
 export interface TaigaSyncDeps {
   store: StateStore;
-  lock: RedisLock;
   /** Built on `goneAwarePort`, so a 404 names the item that is gone. */
   writer: TaigaItemWriter;
   /** For the state tags of projects that keep them (`stateTags`). */
@@ -44,10 +43,9 @@ export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.s
   return async (payload, context) => {
     const runId = payload.protocolRunId;
     await deps.store.outbox.markPending(runId, { refresh: payload.refresh === true });
-    const lockKey = deps.store.keys.outboxLock(runId);
     let total = { patched: 0, commented: 0, rounds: 0 };
     for (;;) {
-      const token = await deps.lock.acquire(lockKey, lockTtlMs);
+      const token = await deps.store.outbox.acquireLock(runId, lockTtlMs);
       // The holder checks the flag after letting go, so this job's mark is not lost.
       if (token === null) return total.rounds > 0 ? total : { outcome: 'busy' };
       try {
@@ -68,7 +66,7 @@ export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.s
           };
         }
       } finally {
-        await deps.lock.unlock(lockKey, token);
+        await deps.store.outbox.releaseLock(runId, token);
       }
       // A job that marked the run after the last take and found the lock held left its events to us.
       if (!(await deps.store.outbox.isPending(runId))) return total;

@@ -1,3 +1,4 @@
+import { RedisLock } from './redis-lock.js';
 import type { StoreContext } from './store-options.js';
 
 /**
@@ -5,7 +6,20 @@ import type { StoreContext } from './store-options.js';
  * flag that makes a busy write-back go round again instead of a job waiting for its lock.
  */
 export class OutboxState {
-  constructor(private readonly ctx: StoreContext) {}
+  private readonly lock: RedisLock;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.lock = new RedisLock(ctx.redis);
+  }
+
+  /** Takes the run's write-back lock for `ttlMs`: its token, or null while another write-back holds it. */
+  acquireLock(runId: string, ttlMs: number): Promise<string | null> {
+    return this.lock.acquire(this.ctx.keys.outboxLock(runId), ttlMs);
+  }
+
+  async releaseLock(runId: string, token: string): Promise<void> {
+    await this.lock.unlock(this.ctx.keys.outboxLock(runId), token);
+  }
 
   /** The last event reflected in Taiga, or null before the first. */
   async cursor(runId: string): Promise<string | null> {
