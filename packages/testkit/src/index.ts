@@ -3,6 +3,7 @@ export * from './builders.js';
 export * from './fake-clis.js';
 export * from './free-port.js';
 export * from './git.js';
+export * from './lua-headers.js';
 export * from './raw-http.js';
 export * from './redis-cluster.js';
 export * from './redis-server.js';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Keys, RedisClient } from '@tundra/core/server';
-import { LuaScript, ScriptCode } from '@tundra/core/server';
+import { defineScript, ScriptCode } from '@tundra/core/server';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
@@ -41,18 +41,50 @@ export function requestFingerprint(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/** `CODE_OK` or `CODE_NOT_FOUND` (the claim is not this attempt's): whether the script did its write. */
+const didWrite = (name: string) => (reply: unknown[]) => {
+  if (reply[0] === ScriptCode.Ok) return true;
+  if (reply[0] === ScriptCode.NotFound) return false;
+  throw new Error(`${name}: unexpected reply ${JSON.stringify(reply)}`);
+};
+
+/** Null when claimed; else what the record holds (`status` and `body` null while its request is being answered). */
+export const claimRequest = defineScript({
+  name: 'claim-request',
+  dir: luaDir,
+  keys: ['record'],
+  args: ['fingerprint', 'claimId', 'claimTtlMs'],
+  decode: (reply) => {
+    if (reply[0] === ScriptCode.Ok) return null;
+    if (reply[0] !== ScriptCode.Exists)
+      throw new Error(`claim-request: unexpected reply ${JSON.stringify(reply)}`);
+    const [, request, status, body] = reply as [number, string, string | null, string | null];
+    return { request, status, body };
+  },
+});
+
+export const finishRequest = defineScript({
+  name: 'finish-request',
+  dir: luaDir,
+  keys: ['record'],
+  args: ['claimId', 'status', 'body', 'ttlSeconds'],
+  decode: didWrite('finish-request'),
+});
+
+export const releaseRequest = defineScript({
+  name: 'release-request',
+  dir: luaDir,
+  keys: ['record'],
+  args: ['claimId'],
+  decode: didWrite('release-request'),
+});
+
 /**
  * Idempotency records for actions that are not one transition of a run (those keep theirs in the transition
  * script): a request claims its key (with the request's fingerprint) before it acts, stores its first answer under
  * it for `idempotencyTtlSeconds`, or frees the key when it ends in an error so that it can be sent again.
  */
 export class IdempotencyRecords {
-  private readonly scripts = {
-    claim: new LuaScript('claim-request', luaDir),
-    finish: new LuaScript('finish-request', luaDir),
-    release: new LuaScript('release-request', luaDir),
-  };
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -66,33 +98,33 @@ export class IdempotencyRecords {
   /** Claims `key` for the request with `fingerprint`, or says what the key holds already. */
   async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {
     const id = randomUUID();
-    const reply = await this.scripts.claim.run(this.redis, [key], [fingerprint, id, claimTtlMs]);
-    switch (reply[0]) {
-      case ScriptCode.Ok:
-        return { kind: 'claimed', claim: { key, id } };
-      case ScriptCode.Exists: {
-        const [, request, status, body] = reply as [number, string, string | null, string | null];
-        if (request !== fingerprint) return { kind: 'other_request' };
-        if (status === null || body === null) return { kind: 'in_progress' };
-        return { kind: 'answered', answer: { status: Number(status), body: JSON.parse(body) } };
-      }
-      default:
-        throw new Error(`claim-request: unexpected reply ${JSON.stringify(reply)}`);
-    }
+    const held = await claimRequest.run(
+      this.redis,
+      { record: key },
+      { fingerprint, claimId: id, claimTtlMs },
+    );
+    if (held === null) return { kind: 'claimed', claim: { key, id } };
+    if (held.request !== fingerprint) return { kind: 'other_request' };
+    if (held.status === null || held.body === null) return { kind: 'in_progress' };
+    return { kind: 'answered', answer: { status: Number(held.status), body: JSON.parse(held.body) } };
   }
 
   /** Stores the first answer; false when the claim expired or was taken over meanwhile (nothing is stored). */
   async finish(claim: Claim, answer: StoredAnswer): Promise<boolean> {
-    const reply = await this.scripts.finish.run(
+    return finishRequest.run(
       this.redis,
-      [claim.key],
-      [claim.id, answer.status, JSON.stringify(answer.body), idempotencyTtlSeconds],
+      { record: claim.key },
+      {
+        claimId: claim.id,
+        status: answer.status,
+        body: JSON.stringify(answer.body),
+        ttlSeconds: idempotencyTtlSeconds,
+      },
     );
-    return reply[0] === ScriptCode.Ok;
   }
 
   /** Frees the key of a request that ended in an error. */
   async release(claim: Claim): Promise<void> {
-    await this.scripts.release.run(this.redis, [claim.key], [claim.id]);
+    await releaseRequest.run(this.redis, { record: claim.key }, { claimId: claim.id });
   }
 }

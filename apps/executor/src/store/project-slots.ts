@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { RedisClient } from '@tundra/core/server';
 import { defineScript, type Keys } from '@tundra/core/server';
 
-const acquireSlot = defineScript({
+export const acquireSlot = defineScript({
   name: 'acquire-slot',
   dir: join(dirname(fileURLToPath(import.meta.url)), 'lua'),
   keys: ['slots'],

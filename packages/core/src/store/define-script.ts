@@ -1,5 +1,6 @@
 import { LuaScript } from './lua-script.js';
 import type { RedisClient } from './redis-client.js';
+import { coreLuaDir } from './script-loader.js';
 
 type Arg = string | number;
 
@@ -19,6 +20,8 @@ export interface ScriptSpec<K extends string, A extends string, R> {
 /** A script with named keys and arguments and a typed reply, run by EVALSHA. */
 export interface DefinedScript<K extends string, A extends string, R> {
   readonly name: string;
+  /** The directory that holds `<name>.lua`. */
+  readonly dir: string;
   readonly keys: readonly K[];
   readonly args: readonly A[];
   run(redis: RedisClient, keys: Record<K, string>, args: Record<A, Arg>): Promise<R>;
@@ -31,9 +34,11 @@ export interface DefinedScript<K extends string, A extends string, R> {
 export function defineScript<const K extends string, const A extends string, R>(
   spec: ScriptSpec<K, A, R>,
 ): DefinedScript<K, A, R> {
-  const script = new LuaScript(spec.name, spec.dir);
+  const dir = spec.dir ?? coreLuaDir;
+  const script = new LuaScript(spec.name, dir);
   return {
     name: spec.name,
+    dir,
     keys: spec.keys,
     args: spec.args,
     async run(redis, keys, args) {

@@ -1,16 +1,17 @@
 --[[
   Records an operator's request about a step that is not a state change (run it, run its QA) in the run's event
   stream, once per idempotency key, if the step and its run are in the states the request needs.
-  KEYS[1] step hash
-  KEYS[2] run hash
-  KEYS[3] the run's event stream
-  KEYS[4] the project's event stream (every run's events in the project)
-  KEYS[5] idempotency key
-  ARGV[1] required step status
-  ARGV[2] required run status ('' = any)
-  ARGV[3] JSON [field, value, ...] of the event's fields
-  ARGV[4] run stream MAXLEN, ARGV[5] project stream MAXLEN
-  ARGV[6] idempotency key TTL in seconds
+  KEYS[1] step: step hash
+  KEYS[2] run: run hash
+  KEYS[3] runEvents: the run's event stream
+  KEYS[4] projectEvents: the project's event stream (every run's events in the project)
+  KEYS[5] idempotency: idempotency key
+  ARGV[1] stepStatus: required step status
+  ARGV[2] runStatus: required run status ('' = any)
+  ARGV[3] event: JSON [field, value, ...] of the event's fields
+  ARGV[4] runMaxLen: run stream MAXLEN
+  ARGV[5] projectMaxLen: project stream MAXLEN
+  ARGV[6] idempotencyTtl: idempotency key TTL in seconds
   Returns
     {CODE_OK, stepVersion, streamId}
     {CODE_REPLAYED, stepVersion, streamId}       the key was used before: nothing recorded

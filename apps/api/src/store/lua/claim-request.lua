@@ -1,10 +1,10 @@
 --[[
   Claims an idempotency key for a request that is about to be answered, unless the key holds a record already.
   The claim expires on its own, so a request that died half-way does not hold the key for long.
-  KEYS[1] the idempotency record: a hash {request, claim[, status, body]}
-  ARGV[1] the request's fingerprint
-  ARGV[2] this attempt's claim id
-  ARGV[3] how long the claim holds, in milliseconds
+  KEYS[1] record: the idempotency record, a hash {request, claim[, status, body]}
+  ARGV[1] fingerprint: the request's fingerprint
+  ARGV[2] claimId: this attempt's claim id
+  ARGV[3] claimTtlMs: how long the claim holds, in milliseconds
   Returns
     {CODE_OK}                                     claimed: answer, then finish-request (or release-request)
     {CODE_EXISTS, request, status, body}          the key holds a record: status and body are false while the

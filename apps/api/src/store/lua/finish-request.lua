@@ -1,11 +1,11 @@
 --[[
   Stores the first answer to a request under its idempotency key and keeps it for the key's whole lifetime, if
   the key is still claimed by this attempt.
-  KEYS[1] the idempotency record (see claim-request)
-  ARGV[1] the claim id claim-request was given
-  ARGV[2] the answer's HTTP status
-  ARGV[3] the answer's body (JSON)
-  ARGV[4] how long the record is kept, in seconds
+  KEYS[1] record: the idempotency record (see claim-request)
+  ARGV[1] claimId: the claim id claim-request was given
+  ARGV[2] status: the answer's HTTP status
+  ARGV[3] body: the answer's body (JSON)
+  ARGV[4] ttlSeconds: how long the record is kept, in seconds
   Returns {CODE_OK}, or {CODE_NOT_FOUND} when the claim expired or another attempt holds the key
 ]]
 --- @include "codes"

@@ -1,8 +1,8 @@
 --[[
   Frees an idempotency key whose request ended in an error, so the same request may be sent again with it; only
   this attempt's claim is released, never a stored answer.
-  KEYS[1] the idempotency record (see claim-request)
-  ARGV[1] the claim id claim-request was given
+  KEYS[1] record: the idempotency record (see claim-request)
+  ARGV[1] claimId: the claim id claim-request was given
   Returns {CODE_OK}, or {CODE_NOT_FOUND} when the key is not claimed by this attempt
 ]]
 --- @include "codes"
