@@ -28,7 +28,7 @@ const fromMicros = (micros: number) => micros / microsPerUsd;
 /** A day's totals outlive the day long enough for yesterday's figures to be read. */
 const dayTtlSeconds = 3 * 24 * 3600;
 
-const chargeSpend = defineScript({
+export const chargeSpend = defineScript({
   name: 'charge-spend',
   keys: ['runSpend', 'daySpend'],
   args: ['stepId', 'costMicros', 'tokensIn', 'tokensOut', 'dayTtl'],
