@@ -1,17 +1,48 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IngestKeys, RedisClient } from '@tundra/core/server';
-import { LuaScript, ScriptCode } from '@tundra/core/server';
+import { defineScript, ScriptCode } from '@tundra/core/server';
 import type { Source } from '../ingest/ingest-event.js';
 
 const luaDir = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 
+const accept = defineScript({
+  name: 'accept',
+  dir: luaDir,
+  keys: ['dedupe', 'inbox', 'pending'],
+  args: [
+    'dedupeTtl',
+    'causesJobs',
+    'recoverAt',
+    'maxLen',
+    'minId',
+    'source',
+    'projectKey',
+    'receivedAt',
+    'headers',
+    'body',
+    'item',
+    'replayOf',
+  ],
+  decode: (reply): AcceptOutcome => {
+    const id = String(reply[1]);
+    if (reply[0] === ScriptCode.Ok) return { kind: 'accepted', id };
+    if (reply[0] === ScriptCode.Exists) return { kind: 'duplicate', id };
+    throw new Error(`unexpected accept reply ${JSON.stringify(reply)}`);
+  },
+});
+
+const claimPending = defineScript({
+  name: 'claim-pending',
+  dir: luaDir,
+  keys: ['pending'],
+  args: ['now', 'nextDue', 'count'],
+  decode: (reply) => reply.map(String),
+});
+
 /** The inbox's scripts, one per atomic operation, loaded once. */
 export function loadInboxScripts() {
-  return {
-    accept: new LuaScript('accept', luaDir),
-    claimPending: new LuaScript('claim-pending', luaDir),
-  } as const;
+  return { accept, claimPending } as const;
 }
 export type InboxScripts = ReturnType<typeof loadInboxScripts>;
 
@@ -45,23 +76,17 @@ export type AcceptOutcome = { kind: 'accepted'; id: string } | { kind: 'duplicat
 
 const fieldNames = ['source', 'projectKey', 'receivedAt', 'headers', 'body', 'item', 'replayOf'] as const;
 
-function encode(entry: Omit<InboxEntry, 'id'>): (string | Buffer)[] {
-  return [
-    'source',
-    entry.source,
-    'projectKey',
-    entry.projectKey ?? '',
-    'receivedAt',
-    entry.receivedAt,
-    'headers',
-    JSON.stringify(entry.headers),
-    'body',
-    entry.body,
-    'item',
-    entry.item ?? '',
-    'replayOf',
-    entry.replayOf ?? '',
-  ];
+/** The entry's fields as the stream stores them: absent values as empty strings, the body as bytes. */
+function encode(entry: Omit<InboxEntry, 'id'>): Record<(typeof fieldNames)[number], string | Buffer> {
+  return {
+    source: entry.source,
+    projectKey: entry.projectKey ?? '',
+    receivedAt: entry.receivedAt,
+    headers: JSON.stringify(entry.headers),
+    body: entry.body,
+    item: entry.item ?? '',
+    replayOf: entry.replayOf ?? '',
+  };
 }
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -110,22 +135,18 @@ export class Inbox {
     const dedupeKey = options.dedupe
       ? this.keys.dedupe(options.dedupe.scope, options.dedupe.key)
       : this.keys.dedupe('-', '-');
-    const reply = await this.scripts.accept.run(
+    return this.scripts.accept.run(
       this.redis,
-      [dedupeKey, this.keys.inbox(), this.keys.pending()],
-      [
-        options.dedupe ? this.limits.dedupeTtlSeconds : 0,
-        options.causesJobs ? '1' : '0',
-        now + this.limits.recoveryGraceMs,
-        this.limits.maxLen,
-        Math.max(0, now - this.limits.maxAgeMs),
+      { dedupe: dedupeKey, inbox: this.keys.inbox(), pending: this.keys.pending() },
+      {
+        dedupeTtl: options.dedupe ? this.limits.dedupeTtlSeconds : 0,
+        causesJobs: options.causesJobs ? '1' : '0',
+        recoverAt: now + this.limits.recoveryGraceMs,
+        maxLen: this.limits.maxLen,
+        minId: Math.max(0, now - this.limits.maxAgeMs),
         ...encode(entry),
-      ],
+      },
     );
-    const id = String(reply[1]);
-    if (reply[0] === ScriptCode.Ok) return { kind: 'accepted', id };
-    if (reply[0] === ScriptCode.Exists) return { kind: 'duplicate', id };
-    throw new Error(`unexpected accept reply ${JSON.stringify(reply)}`);
   }
 
   /** Marks entries' jobs as enqueued: a recovery will not re-drive them. */
@@ -136,12 +157,11 @@ export class Inbox {
   /** Claims up to `count` entries whose jobs were never confirmed and whose grace has passed. */
   async claimPending(count: number): Promise<string[]> {
     const now = this.now().getTime();
-    const reply = await this.scripts.claimPending.run(
+    return this.scripts.claimPending.run(
       this.redis,
-      [this.keys.pending()],
-      [now, now + this.limits.recoveryGraceMs, count],
+      { pending: this.keys.pending() },
+      { now, nextDue: now + this.limits.recoveryGraceMs, count },
     );
-    return reply.map(String);
   }
 
   async get(id: string): Promise<InboxEntry | null> {

@@ -2,7 +2,8 @@ import { LuaScript } from './lua-script.js';
 import type { RedisClient } from './redis-client.js';
 import { coreLuaDir } from './script-loader.js';
 
-type Arg = string | number;
+/** A script argument: text, a number, or bytes sent as they are (a webhook's raw body). */
+type Arg = string | number | Buffer;
 
 /** How a script is called: its keys and arguments by name, in the order its header lists them. */
 export interface ScriptSpec<K extends string, A extends string, R> {

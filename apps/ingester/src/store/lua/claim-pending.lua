@@ -3,11 +3,11 @@
   returns those due, and pushes each one's due time forward by the lease, so that two ingesters do not re-drive
   the same entry at once and an entry whose re-driver dies comes back later.
 
-  KEYS[1] pending zset (inbox entry id -> when a recovery may re-drive it, ms)
+  KEYS[1] pending: pending zset (inbox entry id -> when a recovery may re-drive it, ms)
 
-  ARGV[1] now (ms since epoch): entries due at or before it are claimed
-  ARGV[2] the next due time of a claimed entry (ms since epoch)
-  ARGV[3] most entries to claim
+  ARGV[1] now: now (ms since epoch): entries due at or before it are claimed
+  ARGV[2] nextDue: the next due time of a claimed entry (ms since epoch)
+  ARGV[3] count: most entries to claim
 
   Returns the claimed inbox entry ids, oldest first
 ]]
