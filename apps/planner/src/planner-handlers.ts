@@ -60,6 +60,8 @@ export async function createPlannerHandlers(
     timeoutMs: config.TUNDRA_PLAN_TIMEOUT_MS,
     baseEnv: engineBaseEnv(env),
     ...(config.TUNDRA_ENGINE_PRICES ? { prices: config.TUNDRA_ENGINE_PRICES } : {}),
+    ledger: store.spend,
+    now: () => new Date(),
   };
   const planDeps = {
     store,

@@ -160,6 +160,13 @@ describe('plan engines get the context file exec engines get', () => {
       expect(recorded.prompt).toContain(`# Plan Taiga user story TG-${seed.story.ref}`);
       expect(recorded.prompt).toContain('# Context for planning');
       expect(recorded.prompt).toContain(`## User story TG-${seed.story.ref}: `);
+      // What planning spent is the run's (and the project's day's), as a step's is: the budgets count it.
+      const spent = await store.spend.runTotals(runId);
+      expect(spent.steps.plan?.tokensIn).toBeGreaterThan(0);
+      expect(spent).toMatchObject({
+        tokensIn: spent.steps.plan!.tokensIn,
+        costUsd: spent.steps.plan!.costUsd,
+      });
     },
   );
 });

@@ -1,5 +1,6 @@
-import type { PlannedStep, PriceTable } from '@tundra/core';
-import type { EngineRunner } from '@tundra/engine';
+import { type PlannedStep, type PriceTable, spendDay } from '@tundra/core';
+import type { SpendLedger } from '@tundra/core/server';
+import type { EngineAccount, EngineRunner } from '@tundra/engine';
 import { parsePlanOutput } from './command-engine.js';
 import { type PlanEngine, PlanFailedError, type PlanRequest } from './plan-engine.js';
 import { inPlanningDir } from './planning-dir.js';
@@ -14,7 +15,13 @@ export interface AgentPlanEngineOptions {
   /** The environment the tool inherits (PATH, HOME, its API key): `engineBaseEnv` of the planner's. */
   baseEnv: Record<string, string | undefined>;
   prices?: PriceTable;
+  /** Where planning's spend is charged: the run's and the project's day totals, which the budgets read. */
+  ledger: Pick<SpendLedger, 'charge'>;
+  now: () => Date;
 }
+
+/** The ledger's name for planning among a run's steps: step ids all start with `step_`. */
+export const planningSpendId = 'plan';
 
 /** What the agent is asked: the item is in the context that follows these instructions. */
 export function planningInstructions(item: PlanRequest['item']): string {
@@ -80,6 +87,8 @@ export function createAgentPlanEngine(options: AgentPlanEngineOptions): PlanEngi
           timeoutMs: options.timeoutMs,
         }),
       );
+      // Planning spends as steps do, whether or not a plan comes of it: the run's and the day's budgets count it.
+      await chargePlanning(options, project.id, run.id, result.account);
       if (result.outcome !== 'succeeded') {
         throw new PlanFailedError(
           `${tool} could not plan: ${result.reason ?? result.outcome}: ${result.tail.slice(-5).join(' | ')}`,
@@ -91,4 +100,25 @@ export function createAgentPlanEngine(options: AgentPlanEngineOptions): PlanEngi
       return parsePlanOutput(planJsonIn(answer), tool);
     },
   };
+}
+
+async function chargePlanning(
+  options: AgentPlanEngineOptions,
+  projectId: string,
+  runId: string,
+  account: EngineAccount,
+): Promise<void> {
+  const spent = {
+    costUsd: account.costUsd ?? 0,
+    tokensIn: account.tokens.input,
+    tokensOut: account.tokens.output,
+  };
+  if (spent.costUsd === 0 && spent.tokensIn === 0 && spent.tokensOut === 0) return;
+  await options.ledger.charge({
+    projectId,
+    runId,
+    stepId: planningSpendId,
+    day: spendDay(options.now()),
+    ...spent,
+  });
 }

@@ -19,6 +19,7 @@ import { OutboxState } from './outbox-state.js';
 import { ProjectRepository } from './project-repository.js';
 import { ReconcilerState } from './reconciler-state.js';
 import { RunStore } from './run-store.js';
+import { SpendLedger } from './spend-ledger.js';
 import { createStoreContext, type StoreOptions } from './store-options.js';
 import { TrackedItems } from './tracked-items.js';
 
@@ -34,6 +35,7 @@ export function createStateStore(options: StoreOptions) {
     conversation: new ConversationStore(ctx),
     reconciler: new ReconcilerState(ctx),
     items: new TrackedItems(ctx),
+    spend: new SpendLedger(ctx.redis, ctx.keys),
   } as const;
 }
 export type StateStore = ReturnType<typeof createStateStore>;
