@@ -151,6 +151,10 @@ async function scenario(bench: Bench, name: string, count: number, steps: number
   // same overhead with the planning and the hand-offs between steps (run.advance, queue hops, slots) included.
   const stepMs: number[] = [];
   const overheadMs: number[] = [];
+  // Where a step's time goes: the executor (start to its result, engine time included), the hand-off to QA and
+  // the QA check (result to decision).
+  const executeMs: number[] = [];
+  const qaMs: number[] = [];
   const runOverheadPerStepMs: number[] = [];
   const eventAt = new Map<string, number>();
   const runIds: string[] = [];
@@ -178,6 +182,10 @@ async function scenario(bench: Bench, name: string, count: number, steps: number
       const total = Date.parse(end.at) - Date.parse(begin.at);
       stepMs.push(total);
       overheadMs.push(total - Number(finished?.payload.durationMs ?? 0));
+      if (finished) {
+        executeMs.push(Date.parse(finished.at) - Date.parse(begin.at));
+        qaMs.push(Date.parse(end.at) - Date.parse(finished.at));
+      }
     }
   }
 
@@ -209,6 +217,10 @@ async function scenario(bench: Bench, name: string, count: number, steps: number
     stepsPerSecond: +((count * steps) / wallSeconds).toFixed(2),
     stepMs: { p50: quantile(stepMs, 0.5), p99: quantile(stepMs, 0.99), mean: +mean(stepMs).toFixed(1) },
     overheadPerStepMs: { p50: quantile(overheadMs, 0.5), mean: +mean(overheadMs).toFixed(1) },
+    phasesMs: {
+      execute: { p50: quantile(executeMs, 0.5), mean: +mean(executeMs).toFixed(1) },
+      qa: { p50: quantile(qaMs, 0.5), mean: +mean(qaMs).toFixed(1) },
+    },
     runOverheadPerStepMs: { p50: +quantile(runOverheadPerStepMs, 0.5).toFixed(1) },
     writebackLagMs: {
       comments: lagMs.length,
