@@ -36,6 +36,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 20);
 const stepsPerRun = Number(process.env.BENCH_STEPS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const waitingRuns = Number(process.env.BENCH_WAITING_RUNS ?? 10_000);
+/** Print the apps' log lines of one step of the lone run, at debug level, as a timeline (a wall-clock profile). */
+const trace = process.env.BENCH_TRACE === '1';
 const git = (args: string[], cwd: string) => runGit(cwd, ...args);
 const exec = promisify(execFile);
 const gitEnv = {
@@ -232,6 +234,39 @@ async function scenario(bench: Bench, name: string, count: number, steps: number
   };
 }
 
+/**
+ * The lone run's third step (warm, not the last), from the apps' log lines that name it or its jobs: milliseconds
+ * from its `step_started` event, the app and the message. On stderr, so that the JSON report stays parseable.
+ */
+async function printStepTimeline(store: Bench['store'], apps: ReturnType<typeof spawnApp>[]): Promise<void> {
+  // The lone run is the project's only run when this is called.
+  const { ids: runs } = await store.runs.listRunIds('bench', { limit: 1 });
+  const steps = await store.runs.listSteps(runs[0]!);
+  const step = steps[2] ?? steps[0]!;
+  const events = await store.events.readRun(runs[0]!, { count: 1000 });
+  const started = events.find((e) => e.entityId === step.id && e.type === 'step_run.step_started');
+  const zero = started ? Date.parse(started.at) : 0;
+  const done = events.find((e) => e.entityId === step.id && e.type === 'step_run.qa_passed');
+  const end = done ? Date.parse(done.at) : Number.POSITIVE_INFINITY;
+  const at = (line: Record<string, unknown>) =>
+    typeof line.time === 'number' ? line.time : Date.parse(String(line.time));
+  // The step's own lines, and the run's lines while it ran (worktree, push): those do not name the step.
+  const lines = apps
+    .flatMap((app) => app.lines)
+    .filter(
+      (line) =>
+        line.stepRunId === step.id ||
+        String(line.jobId ?? '').includes(step.id) ||
+        (line.protocolRunId === runs[0] && at(line) >= zero - 100 && at(line) <= end + 20),
+    )
+    .sort((a, b) => at(a) - at(b));
+  console.error(`timeline of ${step.id} (ms from step_started):`);
+  for (const line of lines)
+    console.error(
+      `${String(at(line) - zero).padStart(6)}  ${String(line.app).padEnd(9)} ${line.msg}`,
+    );
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'tundra-bench-flow-'));
 const redis = await createTestRedis();
 const latency = process.env.BENCH_TAIGA_LATENCY === '0' ? undefined : realTaigaLatency;
@@ -243,7 +278,7 @@ try {
   const env = {
     REDIS_URL: redis.url,
     TUNDRA_REDIS_PREFIX: redis.prefix,
-    TUNDRA_LOG_LEVEL: 'info',
+    TUNDRA_LOG_LEVEL: trace ? 'debug' : 'info',
     TUNDRA_OPS_HOST: '127.0.0.1',
     TUNDRA_PLANNER_PORT: '0',
     TUNDRA_EXECUTOR_PORT: '0',
@@ -283,6 +318,7 @@ try {
   const bench: Bench = { redis, sandbox, seed, store, taiga };
 
   const lone = await scenario(bench, 'lone', 1, loneSteps);
+  if (trace) await printStepTimeline(store, apps);
   const loneBareMs = barePerStepMs(dir, origin, 30);
   const concurrent = await scenario(bench, 'concurrent', runs, stepsPerRun);
   const bareStepsPerS = await bareStepsPerSecond(dir, origin, runs * stepsPerRun, concurrency);
