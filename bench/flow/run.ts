@@ -262,9 +262,7 @@ async function printStepTimeline(store: Bench['store'], apps: ReturnType<typeof 
     .sort((a, b) => at(a) - at(b));
   console.error(`timeline of ${step.id} (ms from step_started):`);
   for (const line of lines)
-    console.error(
-      `${String(at(line) - zero).padStart(6)}  ${String(line.app).padEnd(9)} ${line.msg}`,
-    );
+    console.error(`${String(at(line) - zero).padStart(6)}  ${String(line.app).padEnd(9)} ${line.msg}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tundra-bench-flow-'));
