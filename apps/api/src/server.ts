@@ -27,11 +27,11 @@ import { createTaigaWebhooks } from './taiga/taiga-webhooks.js';
 
 /** Hands one inbox entry to the ingester's replay endpoint, with the admin token it shares with the API. */
 function ingesterReplay(baseUrl: string, adminToken: string) {
-  return async (eventId: string) => {
+  return async (deliveryId: string) => {
     const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/admin/inbox/replay`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ eventId }),
+      body: JSON.stringify({ deliveryId }),
       signal: AbortSignal.timeout(10_000),
     });
     return { status: res.status, body: await res.json().catch(() => null) };

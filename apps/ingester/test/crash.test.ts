@@ -75,7 +75,7 @@ describe('ingester main', () => {
       body,
       headers: taigaHeaders(body),
     });
-    const answer = (await response.json()) as { eventId: string; jobs: string[] };
+    const answer = (await response.json()) as { deliveryId: string; jobs: string[] };
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(response.status).toBe(202);
@@ -96,7 +96,7 @@ describe('ingester main', () => {
     expect(job.id).toBe(answer.jobs[0]);
     expect(job.data).toMatchObject({
       projectId: 'demo',
-      sourceEventId: answer.eventId,
+      sourceEventId: answer.deliveryId,
       taigaItem: { type: 'task', id: 1, ref: 2 },
     });
   });

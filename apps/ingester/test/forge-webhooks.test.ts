@@ -94,7 +94,7 @@ describe.each(Object.entries(sources))('POST %s webhooks', (source, spec) => {
     const job = await ingester.job(QueueName.Qa, response.json.jobs[0]);
     expect(job?.name).toBe('ci.result');
     expect(job?.data).toMatchObject({
-      sourceEventId: response.json.eventId,
+      sourceEventId: response.json.deliveryId,
       outcome: expect.any(String),
       branch: expect.any(String),
     });
@@ -105,7 +105,7 @@ describe.each(Object.entries(sources))('POST %s webhooks', (source, spec) => {
     const first = await ingester.post(spec.path, body, headers);
     const second = await ingester.post(spec.path, body, headers);
     expect(first.status).toBe(202);
-    expect(second).toEqual({ status: 200, json: { eventId: first.json.eventId, duplicate: true } });
+    expect(second).toEqual({ status: 200, json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true } });
   });
 
   it.each([

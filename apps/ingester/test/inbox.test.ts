@@ -152,34 +152,56 @@ describe('POST /admin/inbox/replay', () => {
     expect(response).toMatchObject({ status: 401, json: { error: 'unauthorized' } });
   });
 
-  it('re-drives one event by id past de-duplication, as a new recorded event with its own job', async () => {
+  it('re-drives one delivery by id past de-duplication, as a new recorded delivery with its own job', async () => {
     const body = botTask(8001);
     const original = await ingester.post('/webhooks/taiga/demo', body, taigaHeaders(body));
     expect(original.status).toBe(202);
     const response = await ingester.post(
       '/admin/inbox/replay',
-      JSON.stringify({ eventId: original.json.eventId }),
+      JSON.stringify({ deliveryId: original.json.deliveryId }),
       auth,
     );
     expect(response.status).toBe(200);
     const [replayed] = response.json.replayed;
     expect(replayed).toMatchObject({
-      eventId: original.json.eventId,
+      deliveryId: original.json.deliveryId,
       outcome: 'accepted',
       jobs: [expect.any(String)],
     });
-    expect(replayed.replayEventId).not.toBe(original.json.eventId);
+    expect(replayed.replayDeliveryId).not.toBe(original.json.deliveryId);
     expect(replayed.jobs[0]).not.toBe(original.json.jobs[0]);
     const inboxKey = `${ingester.redis.prefix}:{ingest}:inbox`;
     const entries = (await ingester.redis.client.xrange(
       inboxKey,
-      replayed.replayEventId,
-      replayed.replayEventId,
+      replayed.replayDeliveryId,
+      replayed.replayDeliveryId,
     )) as [string, string[]][];
-    expect(entries[0]?.[1]).toEqual(expect.arrayContaining(['replayOf', original.json.eventId]));
+    expect(entries[0]?.[1]).toEqual(expect.arrayContaining(['replayOf', original.json.deliveryId]));
     expect(await ingester.registry.getSingleMetricAsString('tundra_inbox_replays_total')).toContain(
       'tundra_inbox_replays_total 1',
     );
+  });
+
+  it('still takes and answers the deprecated eventId, the same value as deliveryId', async () => {
+    const body = botTask(8002);
+    const original = await ingester.post('/webhooks/taiga/demo', body, taigaHeaders(body));
+    expect(original.json.eventId).toBe(original.json.deliveryId);
+    const response = await ingester.post(
+      '/admin/inbox/replay',
+      JSON.stringify({ eventId: original.json.deliveryId }),
+      auth,
+    );
+    expect(response.status).toBe(200);
+    const [replayed] = response.json.replayed;
+    expect(replayed).toMatchObject({ deliveryId: original.json.deliveryId, eventId: original.json.deliveryId });
+    expect(replayed.replayEventId).toBe(replayed.replayDeliveryId);
+    const both = await ingester.post(
+      '/admin/inbox/replay',
+      JSON.stringify({ deliveryId: original.json.deliveryId, eventId: original.json.deliveryId }),
+      auth,
+    );
+    expect(both).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(JSON.stringify(both.json)).toContain('not both');
   });
 
   it('re-drives every event of a Taiga item, skipping earlier replays', async () => {
@@ -205,14 +227,14 @@ describe('POST /admin/inbox/replay', () => {
     );
     // The earliest Taiga entry in the range comes first (whatever its outcome); the limit cuts the rest.
     expect(response.json).toMatchObject({
-      replayed: [expect.objectContaining({ eventId: expect.any(String) })],
+      replayed: [expect.objectContaining({ deliveryId: expect.any(String) })],
       truncated: true,
     });
   });
 
-  it('answers 404 for an unknown event and 400 for a request that selects nothing', async () => {
+  it('answers 404 for an unknown delivery and 400 for a request that selects nothing', async () => {
     expect(
-      await ingester.post('/admin/inbox/replay', JSON.stringify({ eventId: '1-0' }), auth),
+      await ingester.post('/admin/inbox/replay', JSON.stringify({ deliveryId: '1-0' }), auth),
     ).toMatchObject({ status: 404 });
     expect(await ingester.post('/admin/inbox/replay', JSON.stringify({ limit: 5 }), auth)).toMatchObject({
       status: 400,
@@ -220,13 +242,13 @@ describe('POST /admin/inbox/replay', () => {
     });
   });
 
-  it('answers 400 for an event id no stream can hold (Redis would refuse it)', async () => {
+  it('answers 400 for a delivery id no stream can hold (Redis would refuse it)', async () => {
     const reply = await ingester.post(
       '/admin/inbox/replay',
-      JSON.stringify({ eventId: '99999999999999999999-0' }),
+      JSON.stringify({ deliveryId: '99999999999999999999-0' }),
       auth,
     );
     expect(reply).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
-    expect(JSON.stringify(reply.json)).toContain('eventId');
+    expect(JSON.stringify(reply.json)).toContain('deliveryId');
   });
 });

@@ -50,15 +50,15 @@ describe('scripts/ci/report.sh', () => {
     const result = await report(['success'], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const { eventId, jobs } = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
-      eventId: string;
+    const { deliveryId, jobs } = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
+      deliveryId: string;
       jobs: string[];
     };
     const job = await ingester.job(QueueName.Qa, jobs[0]!);
     expect(job?.data).toEqual({
       projectId: 'demo',
-      correlationId: eventId,
-      sourceEventId: eventId,
+      correlationId: deliveryId,
+      sourceEventId: deliveryId,
       repository: 'octo-org/octo-repo',
       branch: 'tundra/run-abc',
       sha: '3484a3fb816e0859fd6e1cea078d76385ff50625',

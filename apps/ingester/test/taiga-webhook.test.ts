@@ -30,12 +30,13 @@ function botAssignedTask(taskId = nextId++) {
 const path = '/webhooks/taiga/demo';
 
 describe('POST /webhooks/taiga/:projectKey', () => {
-  it('accepts a task assigned to the bot: 202 with the event id, and a run.start job on the plan queue', async () => {
+  it('accepts a task assigned to the bot: 202 with the delivery id, and a run.start job on the plan queue', async () => {
     const { taskId, body } = botAssignedTask();
     const response = await ingester.post(path, body, taigaHeaders(body));
     expect(response.status).toBe(202);
     expect(response.json).toEqual({
-      eventId: expect.stringMatching(/^\d+-\d+$/),
+      deliveryId: expect.stringMatching(/^\d+-\d+$/),
+      eventId: response.json.deliveryId,
       jobs: [expect.any(String)],
       unmatched: false,
     });
@@ -44,8 +45,8 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     expect(job?.data).toEqual({
       projectId: 'demo',
       taigaItem: { type: 'task', id: taskId, ref: taskId + 1 },
-      sourceEventId: response.json.eventId,
-      correlationId: response.json.eventId,
+      sourceEventId: response.json.deliveryId,
+      correlationId: response.json.deliveryId,
       trigger: 'bot_assignment',
     });
   });
@@ -58,7 +59,7 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     });
     expect(response).toEqual({
       status: 202,
-      json: { eventId: expect.any(String), jobs: [], unmatched: true },
+      json: { deliveryId: expect.any(String), eventId: expect.any(String), jobs: [], unmatched: true },
     });
     const metrics = await ingester.registry.getSingleMetricAsString('tundra_inbox_unmatched_total');
     expect(metrics).toContain('tundra_inbox_unmatched_total{source="taiga"} 1');
@@ -70,7 +71,7 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     const first = await ingester.post(path, body, taigaHeaders(body));
     const second = await ingester.post(path, body, taigaHeaders(body));
     expect(first.status).toBe(202);
-    expect(second).toEqual({ status: 200, json: { eventId: first.json.eventId, duplicate: true } });
+    expect(second).toEqual({ status: 200, json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true } });
     expect((await ingester.jobs(QueueName.Plan)).length).toBe(before + 1);
   });
 

@@ -179,10 +179,10 @@ async function unrouted(
   const queue = system.queues.queue('tundra-qa');
   const missing: string[] = [];
   for (const answer of acknowledged) {
-    const { eventId } = JSON.parse(answer.body) as { eventId: string };
-    const entry = await system.client.xrange(inbox, eventId, eventId);
-    const job = await queue.getJob(`ci.result-${projectId}-${eventId}`);
-    if (entry.length !== 1 || !job) missing.push(eventId);
+    const { deliveryId } = JSON.parse(answer.body) as { deliveryId: string };
+    const entry = await system.client.xrange(inbox, deliveryId, deliveryId);
+    const job = await queue.getJob(`ci.result-${projectId}-${deliveryId}`);
+    if (entry.length !== 1 || !job) missing.push(deliveryId);
   }
   return missing;
 }

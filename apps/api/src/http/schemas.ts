@@ -228,7 +228,7 @@ export const InboxDelivery = z.object({
   replayOf: StreamId.nullable(),
 });
 export const InboxPage = z.object({ deliveries: z.array(InboxDelivery), next: StreamId.nullable() });
-export const InboxParams = z.object({ entryId: StreamId });
+export const InboxParams = z.object({ deliveryId: StreamId });
 
 export const RunComment = z.object({
   eventId: StreamId,

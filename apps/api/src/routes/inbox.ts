@@ -5,7 +5,7 @@ import type { ApiServices } from '../services.js';
 import { visibleProject } from './access.js';
 
 /** Asks the ingester to re-drive one inbox entry (its `POST /admin/inbox/replay`); null when none is configured. */
-export type InboxReplay = (eventId: string) => Promise<{ status: number; body: unknown }>;
+export type InboxReplay = (deliveryId: string) => Promise<{ status: number; body: unknown }>;
 
 export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): AnyRoute[] {
   return [
@@ -32,7 +32,7 @@ export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): 
     }),
     defineRoute({
       method: 'post',
-      path: '/inbox/:entryId/actions/replay',
+      path: '/inbox/:deliveryId/actions/replay',
       tag: 'inbox',
       summary: 'Replay one delivery: the ingester routes it again and enqueues its jobs (admin)',
       params: InboxParams,
@@ -40,19 +40,19 @@ export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): 
       adminOnly: true,
       responses: {
         200: {
-          description: "The ingester's answer: `{replayed: [{eventId, outcome, replayEventId, jobs}]}`",
+          description: "The ingester's answer: `{replayed: [{deliveryId, outcome, replayDeliveryId, jobs}]}` (plus `eventId` and `replayEventId`, their deprecated names)",
         },
         502: { description: 'The ingester could not be asked (TUNDRA_INGESTER_URL unset or unreachable)' },
       },
       async handler({ params, idempotencyKey }) {
-        if (!(await services.inbox.get(params.entryId))) throw notFound('inbox entry', params.entryId);
+        if (!(await services.inbox.get(params.deliveryId))) throw notFound('inbox entry', params.deliveryId);
         if (replay === null) {
           throw new ApiError(
             ApiErrorCode.IngesterUnavailable,
             'replay needs TUNDRA_INGESTER_URL, the address at which the API reaches the ingester',
           );
         }
-        const claim = await services.replays.claim(params.entryId, idempotencyKey);
+        const claim = await services.replays.claim(params.deliveryId, idempotencyKey);
         if (claim.kind === 'answered') return { status: 200, body: { ingester: claim.body, replayed: true } };
         if (claim.kind === 'in_use') {
           throw new ApiError(
@@ -65,16 +65,16 @@ export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): 
         }
         let answer: { status: number; body: unknown };
         try {
-          answer = await replay(params.entryId);
+          answer = await replay(params.deliveryId);
         } catch (error) {
-          await services.replays.release(params.entryId, idempotencyKey);
+          await services.replays.release(params.deliveryId, idempotencyKey);
           throw new ApiError(
             ApiErrorCode.IngesterUnavailable,
             `the ingester could not be reached: ${String(error)}`,
           );
         }
         if (answer.status !== 200) {
-          await services.replays.release(params.entryId, idempotencyKey);
+          await services.replays.release(params.deliveryId, idempotencyKey);
           throw new ApiError(
             ApiErrorCode.IngesterUnavailable,
             `the ingester refused the replay (${answer.status})`,
@@ -83,7 +83,7 @@ export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): 
             },
           );
         }
-        await services.replays.answer(params.entryId, idempotencyKey, answer.body);
+        await services.replays.answer(params.deliveryId, idempotencyKey, answer.body);
         return { status: 200, body: { ingester: answer.body, replayed: false } };
       },
     }),

@@ -17,25 +17,25 @@ export class ReplayRecords {
     private readonly keys: Keys,
   ) {}
 
-  async claim(eventId: string, idempotencyKey: string): Promise<ReplayClaim> {
-    const key = this.keys.inboxReplay(eventId, idempotencyKey);
+  async claim(deliveryId: string, idempotencyKey: string): Promise<ReplayClaim> {
+    const key = this.keys.inboxReplay(deliveryId, idempotencyKey);
     if ((await this.redis.set(key, claimed, 'EX', claimTtlSeconds, 'NX')) === 'OK')
       return { kind: 'claimed' };
     const value = await this.redis.get(key);
-    if (value === null) return this.claim(eventId, idempotencyKey);
+    if (value === null) return this.claim(deliveryId, idempotencyKey);
     return value === claimed ? { kind: 'in_use' } : { kind: 'answered', body: JSON.parse(value) };
   }
 
-  async answer(eventId: string, idempotencyKey: string, body: unknown): Promise<void> {
+  async answer(deliveryId: string, idempotencyKey: string, body: unknown): Promise<void> {
     await this.redis.set(
-      this.keys.inboxReplay(eventId, idempotencyKey),
+      this.keys.inboxReplay(deliveryId, idempotencyKey),
       JSON.stringify(body),
       'EX',
       idempotencyTtlSeconds,
     );
   }
 
-  async release(eventId: string, idempotencyKey: string): Promise<void> {
-    await this.redis.del(this.keys.inboxReplay(eventId, idempotencyKey));
+  async release(deliveryId: string, idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.keys.inboxReplay(deliveryId, idempotencyKey));
   }
 }

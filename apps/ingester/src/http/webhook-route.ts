@@ -116,10 +116,16 @@ function answer(
   switch (result.outcome) {
     case 'accepted':
       if (result.unmatched) metrics.unmatched.inc({ source });
-      sendJson(res, 202, { eventId: result.eventId, jobs: result.jobs, unmatched: result.unmatched });
+      // `eventId` is the deprecated name of `deliveryId`, kept for the callers that read it.
+      sendJson(res, 202, {
+        deliveryId: result.deliveryId,
+        eventId: result.deliveryId,
+        jobs: result.jobs,
+        unmatched: result.unmatched,
+      });
       return;
     case 'duplicate':
-      sendJson(res, 200, { eventId: result.eventId, duplicate: true });
+      sendJson(res, 200, { deliveryId: result.deliveryId, eventId: result.deliveryId, duplicate: true });
       return;
     case 'ignored':
       metrics.ignored.inc({ source, reason: result.reason });

@@ -14,8 +14,8 @@ import { type JobIntent, jobIdFor, jobPayloadFor, route } from './routing.js';
 
 /** What became of a delivery. `label` is the bounded `kind` metric label. */
 export type IngestResult =
-  | { outcome: 'accepted'; label: string; eventId: string; jobs: string[]; unmatched: boolean }
-  | { outcome: 'duplicate'; label: string; eventId: string }
+  | { outcome: 'accepted'; label: string; deliveryId: string; jobs: string[]; unmatched: boolean }
+  | { outcome: 'duplicate'; label: string; deliveryId: string }
   | { outcome: 'ignored'; label: string; reason: IgnoreReason }
   | { outcome: 'test'; label: string }
   | (Rejection & { label: string });
@@ -56,12 +56,12 @@ export class IngestService {
       confirm: (ids) => deps.inbox.confirm(...ids),
       onError: (error, ids) =>
         deps.logger.warn(
-          { err: error, eventIds: ids },
+          { err: error, deliveryIds: ids },
           'could not add the jobs of accepted events; recovery will re-drive them',
         ),
       onAdded: deps.onJobsAdded,
       windowMs: deps.batchWindowMs ?? 5,
-      maxEvents: 100,
+      maxDeliveries: 100,
     });
   }
 
@@ -136,7 +136,7 @@ export class IngestService {
         : false,
     ]);
     if (accepted.kind === 'duplicate')
-      return { outcome: 'duplicate', label: event.kind, eventId: accepted.id };
+      return { outcome: 'duplicate', label: event.kind, deliveryId: accepted.id };
 
     const due = intents
       .filter((intent) => !intent.requiresTracked || tracked)
@@ -157,7 +157,7 @@ export class IngestService {
       {
         source: event.source,
         kind: event.kind,
-        eventId: accepted.id,
+        deliveryId: accepted.id,
         correlationId: accepted.id,
         jobs,
         replayOf: mode.kind === 'replay' ? mode.of : undefined,
@@ -167,7 +167,7 @@ export class IngestService {
     return {
       outcome: 'accepted',
       label: event.kind,
-      eventId: accepted.id,
+      deliveryId: accepted.id,
       jobs,
       unmatched: jobs.length === 0,
     };
@@ -242,10 +242,10 @@ export class IngestService {
  * asserted here and checked at run time: `enqueueBulk` parses every payload against its contract. A new rule's job
  * needs nothing here.
  */
-function bulkJob(intent: JobIntent, eventId: string): BulkJob & { options: { jobId: string } } {
+function bulkJob(intent: JobIntent, deliveryId: string): BulkJob & { options: { jobId: string } } {
   return {
     name: intent.job,
-    payload: jobPayloadFor(intent, eventId),
-    options: { jobId: jobIdFor(intent, eventId) },
+    payload: jobPayloadFor(intent, deliveryId),
+    options: { jobId: jobIdFor(intent, deliveryId) },
   } as BulkJob & { options: { jobId: string } };
 }

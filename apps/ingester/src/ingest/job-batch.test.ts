@@ -20,7 +20,7 @@ function recorded(overrides: Partial<JobBatchDeps> = {}) {
     },
     onError: (_error, ids) => calls.failed.push([...ids]),
     windowMs: 60_000,
-    maxEvents: 3,
+    maxDeliveries: 3,
     ...overrides,
   });
   return { batch, calls };

@@ -23,7 +23,7 @@ export async function recoverPending(deps: RecoveryDeps): Promise<number> {
     const entry = await deps.inbox.get(id);
     if (!entry) {
       // Trimmed from the inbox (older than its age cap) before anyone re-drove it: nothing left to do.
-      deps.logger.error({ eventId: id }, 'pending inbox entry no longer exists; its jobs may be missing');
+      deps.logger.error({ deliveryId: id }, 'pending inbox entry no longer exists; its jobs may be missing');
       await deps.inbox.confirm(id);
       continue;
     }
@@ -31,13 +31,13 @@ export async function recoverPending(deps: RecoveryDeps): Promise<number> {
     deps.metrics.recovered.inc();
     if (result.outcome !== 'accepted') {
       deps.logger.error(
-        { eventId: id, outcome: result.outcome },
+        { deliveryId: id, outcome: result.outcome },
         'pending inbox entry could not be re-driven; dropped',
       );
       await deps.inbox.confirm(id);
     } else {
       deps.logger.warn(
-        { eventId: id, jobs: result.jobs },
+        { deliveryId: id, jobs: result.jobs },
         'recovered inbox entry whose jobs were not confirmed',
       );
     }

@@ -7,16 +7,18 @@ import { Source } from './ingest-event.js';
 import type { IngestService } from './ingest-service.js';
 
 /**
- * What an operator asks to replay: one event by id, every event for a Taiga item (optionally within a time range),
- * or every event in a time range (optionally of one source). Entries that are themselves replays are skipped.
+ * What an operator asks to replay: one delivery by id, every delivery for a Taiga item (optionally within a time
+ * range), or every delivery in a time range (optionally of one source). Entries that are themselves replays are
+ * skipped. `eventId` is the deprecated name of `deliveryId` (a public contract): a request gives at most one of them.
  */
 export const ReplayRequest = z
   .strictObject({
+    deliveryId: StreamId.optional(),
     eventId: StreamId.optional(),
     project: ProjectId.optional(),
     item: z
       .strictObject({
-        type: z.enum([TaigaItemType.UserStory, TaigaItemType.Task]),
+        type: z.enum([TaigaItemType.Story, TaigaItemType.Task]),
         id: z.number().int().positive(),
       })
       .optional(),
@@ -25,14 +27,18 @@ export const ReplayRequest = z
     source: z.enum(Object.values(Source)).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
   })
+  .refine((r) => r.deliveryId === undefined || r.eventId === undefined, {
+    path: ['eventId'],
+    message: 'give deliveryId or its deprecated name eventId, not both',
+  })
   .refine(
     (r) =>
-      (r.eventId !== undefined ? 1 : 0) +
+      (requestedDelivery(r) !== undefined ? 1 : 0) +
         (r.item !== undefined ? 1 : 0) +
         (r.from !== undefined && !r.item ? 1 : 0) ===
       1,
     {
-      message: 'give exactly one of: eventId; project and item (from/to optional); from (to optional)',
+      message: 'give exactly one of: deliveryId; project and item (from/to optional); from (to optional)',
     },
   )
   .refine((r) => r.item === undefined || r.project !== undefined, {
@@ -41,9 +47,17 @@ export const ReplayRequest = z
   });
 export type ReplayRequest = z.infer<typeof ReplayRequest>;
 
+/** The one delivery a request names, under either of its names. */
+function requestedDelivery(request: { deliveryId?: string; eventId?: string }): string | undefined {
+  return request.deliveryId ?? request.eventId;
+}
+
+/** One replayed delivery. `eventId` and `replayEventId` repeat the delivery ids under their deprecated names. */
 export interface ReplayedEntry {
+  deliveryId: string;
   eventId: string;
   outcome: string;
+  replayDeliveryId?: string;
   replayEventId?: string;
   jobs?: string[];
   reason?: string;
@@ -64,9 +78,10 @@ export class ReplayService {
   ): Promise<{ replayed: ReplayedEntry[]; truncated: boolean } | { notFound: string }> {
     let entries: InboxEntry[];
     let truncated = false;
-    if (request.eventId !== undefined) {
-      const entry = await this.deps.inbox.get(request.eventId);
-      if (!entry) return { notFound: request.eventId };
+    const deliveryId = requestedDelivery(request);
+    if (deliveryId !== undefined) {
+      const entry = await this.deps.inbox.get(deliveryId);
+      if (!entry) return { notFound: deliveryId };
       entries = [entry];
     } else {
       const itemKey = request.item ? `${request.item.type}:${request.item.id}` : null;
@@ -84,8 +99,16 @@ export class ReplayService {
       this.deps.metrics.replays.inc();
       replayed.push(
         result.outcome === 'accepted'
-          ? { eventId: entry.id, outcome: result.outcome, replayEventId: result.eventId, jobs: result.jobs }
+          ? {
+              deliveryId: entry.id,
+              eventId: entry.id,
+              outcome: result.outcome,
+              replayDeliveryId: result.deliveryId,
+              replayEventId: result.deliveryId,
+              jobs: result.jobs,
+            }
           : {
+              deliveryId: entry.id,
               eventId: entry.id,
               outcome: result.outcome,
               ...('reason' in result ? { reason: result.reason } : {}),

@@ -191,14 +191,14 @@ export function route(event: IngestEvent, ctx: RouteContext): JobIntent[] {
 }
 
 /** A job's BullMQ id: derived from the event id, so a recovery re-drive of the same event cannot add it twice. */
-export function jobIdFor(intent: JobIntent, eventId: string): string {
-  return `${intent.job}-${intent.payload.projectId}-${eventId}`;
+export function jobIdFor(intent: JobIntent, deliveryId: string): string {
+  return `${intent.job}-${intent.payload.projectId}-${deliveryId}`;
 }
 
 /** The intent's full payload, with the event id as source and correlation id. */
 export function jobPayloadFor<I extends JobIntent>(
   intent: I,
-  eventId: string,
+  deliveryId: string,
 ): I['payload'] & Record<Ids, string> {
-  return { ...intent.payload, sourceEventId: eventId, correlationId: eventId };
+  return { ...intent.payload, sourceEventId: deliveryId, correlationId: deliveryId };
 }

@@ -6,6 +6,8 @@ import type { Io } from '../output.js';
 import { positiveInt, taigaItem } from '../parse.js';
 
 interface ReplayOptions {
+  delivery?: string;
+  /** The deprecated name of `--delivery`. */
   event?: string;
   project?: string;
   item?: { type: string; id: number };
@@ -17,22 +19,24 @@ interface ReplayOptions {
 }
 
 interface ReplayedEntry {
-  eventId: string;
+  deliveryId: string;
   outcome: string;
-  replayEventId?: string;
+  replayDeliveryId?: string;
   jobs?: string[];
   reason?: string;
 }
 
-/** The replay request of the ingester's `POST /admin/inbox/replay`: exactly one of event, item, time range. */
+/** The replay request of the ingester's `POST /admin/inbox/replay`: exactly one of delivery, item, time range. */
 function replayBody(options: ReplayOptions): Record<string, unknown> {
-  const chosen = [options.event, options.item, options.from && !options.item].filter(Boolean).length;
+  if (options.delivery && options.event) throw usageError('give --delivery or its old name --event, not both');
+  const delivery = options.delivery ?? options.event;
+  const chosen = [delivery, options.item, options.from && !options.item].filter(Boolean).length;
   if (chosen !== 1)
-    throw usageError('give exactly one of: --event <id>; --project <id> --item <type:id>; --from <time>');
+    throw usageError('give exactly one of: --delivery <id>; --project <id> --item <type:id>; --from <time>');
   if (options.item && !options.project) throw usageError('--item needs --project');
   return Object.fromEntries(
     Object.entries({
-      eventId: options.event,
+      deliveryId: delivery,
       project: options.item ? options.project : undefined,
       item: options.item,
       from: options.from,
@@ -47,8 +51,9 @@ export function registerInbox(program: Command, io: Io, env: Record<string, stri
   const inbox = program.command('inbox').description("The ingester's durable inbox of webhooks");
   inbox
     .command('replay')
-    .description('Re-drive inbox entries: one event, every event of a Taiga item, or a time range')
-    .option('--event <id>', 'one inbox entry by id')
+    .description('Re-drive inbox entries: one delivery, every delivery of a Taiga item, or a time range')
+    .option('--delivery <id>', 'one inbox entry (delivery) by id')
+    .option('--event <id>', 'deprecated: the old name of --delivery')
     .option('--project <id>', 'the project of --item')
     .option('--item <type:id>', 'every entry about a Taiga item, e.g. userstory:12', taigaItem)
     .option('--from <time>', 'entries since this ISO time (with --item, or alone)')
@@ -71,11 +76,11 @@ export function registerInbox(program: Command, io: Io, env: Record<string, stri
         );
         out.result(result, () => {
           out.table(
-            ['EVENT', 'OUTCOME', 'REPLAY EVENT', 'JOBS'],
+            ['DELIVERY', 'OUTCOME', 'REPLAY DELIVERY', 'JOBS'],
             result.replayed.map((r) => [
-              r.eventId,
+              r.deliveryId,
               r.outcome,
-              r.replayEventId ?? '-',
+              r.replayDeliveryId ?? '-',
               (r.jobs ?? []).join(', ') || r.reason || '-',
             ]),
           );

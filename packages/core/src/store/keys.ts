@@ -78,8 +78,8 @@ export function createKeys(prefix = 'tundra') {
     startRequest: (projectId: string, idempotencyKey: string) =>
       `${project(projectId)}:idem:start:${idempotencyKey}`,
     /** String: the answer of an inbox replay by the API (or its console), per entry and idempotency key (7 days). */
-    inboxReplay: (eventId: string, idempotencyKey: string) =>
-      `${prefix}:inbox-replay:${eventId}:${idempotencyKey}`,
+    inboxReplay: (deliveryId: string, idempotencyKey: string) =>
+      `${prefix}:inbox-replay:${deliveryId}:${idempotencyKey}`,
     /**
      * Zset of every project id by creation time: the one index across projects, so no script writes it (it lives in
      * its own slot). A project is added before its record is written and removed after it is deleted, so every
