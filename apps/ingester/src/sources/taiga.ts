@@ -40,7 +40,7 @@ const TaigaItemData = z.object({
   is_blocked: z.boolean().nullish(),
 });
 
-const itemTypes = [TaigaItemType.UserStory, TaigaItemType.Task] as const;
+const itemTypes = [TaigaItemType.Story, TaigaItemType.Task] as const;
 const typeLabels = [...itemTypes, 'issue', 'epic', 'milestone', 'wikipage', 'test'] as const;
 /**
  * Diff keys that a rule can act on; a change touching none of them and carrying no comment (a rename, a new

@@ -115,7 +115,7 @@ async function statusMove(
   const run = await deps.store.runs.findActiveRun(project.id, payload.taigaItem);
   if (run && run.taigaItem.type === 'task') return moveLoneTask(deps, onRun(run), run, to(statuses.task));
   if (run) {
-    const meaning = interpretStoryMove(move.mapping, run.status, to(statuses.userStory));
+    const meaning = interpretStoryMove(move.mapping, run.status, to(statuses.story));
     onRun(run).logger.info({ action: meaning.action, reason: meaning.reason }, 'board move on a run');
     if (meaning.action === 'ignore') return { outcome: 'ignored', reason: meaning.reason };
     return applyToRun(deps, move, run, meaning);

@@ -96,7 +96,7 @@ async function findMissedTriggers(deps: ReconcileDeps, project: Project, logger:
     found('bot_assignment', 'task', tasks);
   }
   for (const slug of project.trigger.statusSlugs) {
-    const storyStatus = statuses.userStory.find((s) => s.slug === slug);
+    const storyStatus = statuses.story.find((s) => s.slug === slug);
     const taskStatus = statuses.task.find((s) => s.slug === slug);
     if (storyStatus) {
       found(
@@ -231,7 +231,7 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
         found++;
         continue;
       }
-      const list = check.type === 'task' ? statuses.task : statuses.userStory;
+      const list = check.type === 'task' ? statuses.task : statuses.story;
       const slug = list.find((s) => s.id === current.status)?.slug;
       const expected = check.desired.statusSlug;
       if (!slug || slug === expected) continue;

@@ -39,7 +39,7 @@ export async function checkRunStart(
   let statusSlug: string | null = null;
   if (project.trigger.statusSlugs.length > 0) {
     const statuses = await deps.statuses.get(project.taiga.projectId);
-    const list = item.type === 'userstory' ? statuses.userStory : statuses.task;
+    const list = item.type === 'userstory' ? statuses.story : statuses.task;
     statusSlug = list.find((status) => status.id === detail.status)?.slug ?? null;
   }
   return decideRunStart(

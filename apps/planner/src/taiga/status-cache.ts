@@ -2,7 +2,7 @@ import type { TaigaClient, TaigaTaskStatus, TaigaUserStoryStatus } from '@tundra
 
 interface ProjectStatuses {
   task: TaigaTaskStatus[];
-  userStory: TaigaUserStoryStatus[];
+  story: TaigaUserStoryStatus[];
   fetchedAt: number;
 }
 
@@ -22,11 +22,11 @@ export class StatusCache {
   async get(taigaProjectId: number): Promise<ProjectStatuses> {
     const cached = this.cache.get(taigaProjectId);
     if (cached && this.now() - cached.fetchedAt < this.ttlMs) return cached;
-    const [task, userStory] = await Promise.all([
+    const [task, story] = await Promise.all([
       this.taiga.listTaskStatuses(taigaProjectId),
       this.taiga.listUserStoryStatuses(taigaProjectId),
     ]);
-    const fresh = { task, userStory, fetchedAt: this.now() };
+    const fresh = { task, story, fetchedAt: this.now() };
     this.cache.set(taigaProjectId, fresh);
     return fresh;
   }

@@ -10,6 +10,7 @@ export interface LiveStatus {
 /** One slug the mapping needs and the project lacks. */
 export interface MappingProblem {
   readonly projectId: string;
+  /** Which list of the project's `statusMapping` lacks it: its persisted field names, `task` or `userStory`. */
   readonly kind: 'task' | 'userStory';
   readonly slug: string;
   /** What the slug stands for, e.g. `running`, `needs_qa`, `approve`. */

@@ -9,7 +9,7 @@ const statuses = {
     { id: 1, slug: 'new' },
     { id: 2, slug: 'in-progress' },
   ],
-  userStory: [{ id: 11, slug: 'new' }],
+  story: [{ id: 11, slug: 'new' }],
 };
 const context = { statuses, projectId: 'demo', retried: false };
 const task: TaigaItemKey = { type: 'task', id: 7 };

@@ -14,7 +14,7 @@ import type { ItemWriteback } from './writeback-plan.js';
 /** A project's Taiga statuses (id and slug), per kind of item. */
 export interface ItemStatuses {
   readonly task: readonly { readonly id: number; readonly slug: string }[];
-  readonly userStory: readonly { readonly id: number; readonly slug: string }[];
+  readonly story: readonly { readonly id: number; readonly slug: string }[];
 }
 
 /** What a write-back did: PATCHes sent, comments posted (with when Taiga had each). */
@@ -91,7 +91,7 @@ export class TaigaItemWriter {
       const history = await this.options.port.itemComments(item);
       comments = comments.filter((c) => !history.some((text) => text.includes(commentMarker(c.eventId))));
     }
-    const statuses = item.type === 'task' ? context.statuses.task : context.statuses.userStory;
+    const statuses = item.type === 'task' ? context.statuses.task : context.statuses.story;
     const kind = item.type === 'task' ? ('task' as const) : ('userStory' as const);
     const patchFor = (current: TaigaItemSnapshot, desired: TaigaItemState | null) =>
       desired ? statusPatch(current, desired, statuses, { projectId: context.projectId, kind }) : null;
