@@ -19,7 +19,7 @@ const files = [
   // The API (put/delete project, the start's idempotency records, step requests' audit events, live tails) and the
   // reporter, which the e2e system does not start; the inbox's recovery claim.
   'apps/api/test/projects.test.ts',
-  'apps/api/test/protocols.test.ts',
+  'apps/api/test/runs.test.ts',
   'apps/api/test/steps.test.ts',
   'apps/api/test/sse.test.ts',
   // The console's API: sessions, the inbox's reads, replay records, what waits for a person.

@@ -230,7 +230,7 @@ describe('the console', () => {
     await page.getByLabel('Ref to start').fill('9999');
     await page.getByRole('button', { name: 'Start run' }).click();
     const refusal = await page.getByRole('alert').textContent();
-    const direct = await fetch(`${apiUrl}/api/v1/protocols`, {
+    const direct = await fetch(`${apiUrl}/api/v1/runs`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${system.env.TUNDRA_API_TOKEN}`,
@@ -319,7 +319,7 @@ describe('the console', () => {
       `protocol run ${created.run.id} does not exist`,
     );
     const status = await page.evaluate(
-      async (id) => (await fetch(`/api/v1/protocols/${id}`)).status,
+      async (id) => (await fetch(`/api/v1/runs/${id}`)).status,
       created.run.id,
     );
     expect(status).toBe(404);

@@ -24,15 +24,16 @@ import { observeRequests } from './http/observe.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { malformedPathParameter } from './http/path-params.js';
 import { type AnyRoute, defineRoute, registerRoutes } from './http/route.js';
+import { serveDeprecatedAliases } from './http/route-aliases.js';
 import { SseHub } from './http/sse.js';
 import { attentionRoutes } from './routes/attention.js';
 import { type InboxReplay, inboxRoutes } from './routes/inbox.js';
 import { projectTokenRoutes } from './routes/project-tokens.js';
 import { projectRoutes } from './routes/projects.js';
-import { protocolActionRoutes } from './routes/protocol-actions.js';
-import { protocolRoutes } from './routes/protocols.js';
 import { type ApiReports, reportRoutes } from './routes/reports.js';
+import { runActionRoutes } from './routes/run-actions.js';
 import { runCommentRoutes } from './routes/run-comments.js';
+import { runRoutes } from './routes/runs.js';
 import { startRunRoutes } from './routes/start-run.js';
 import { stepActionRoutes } from './routes/step-actions.js';
 import { stepRoutes } from './routes/steps.js';
@@ -140,12 +141,12 @@ export function createApp(deps: ApiDeps): ApiApp {
   const routes: AnyRoute[] = [
     ...projectRoutes(services),
     ...projectTokenRoutes(services),
-    ...protocolRoutes(services),
+    ...runRoutes(services),
     ...runCommentRoutes(services),
     ...attentionRoutes(services),
     ...inboxRoutes(services, deps.inboxReplay ?? null),
     ...startRunRoutes(services),
-    ...protocolActionRoutes(services),
+    ...runActionRoutes(services),
     ...stepRoutes(services),
     ...stepActionRoutes(services),
     ...(deps.reports ? reportRoutes(services, deps.reports) : []),
@@ -163,6 +164,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const document = buildOpenApiDocument(routes, apiVersion);
 
   const v1 = Router();
+  v1.use(serveDeprecatedAliases('/api/v1'));
   // While Redis is down every route would fail or wait for the reconnect: answer 503 at once instead.
   v1.use((_req, _res, next) => next(health.ready() ? undefined : redisUnavailable()));
   const sessions = new ConsoleSessions(deps.adminToken);

@@ -15,7 +15,7 @@ export interface ApiServices {
   logger: Logger;
   store: StateStore;
   apiStore: ApiStore;
-  /** First answers of `POST /protocols`, by idempotency key. */
+  /** First answers of `POST /runs`, by idempotency key. */
   idempotency: IdempotencyRecords;
   tokens: ProjectTokens;
   logs: StepLogs;

@@ -36,7 +36,7 @@ const outOfRange = ['99999999999999999999-0', '18446744073709551615-184467440737
 
 describe('stream ids out of range', () => {
   it.each(outOfRange)('?after=%s on the event and log pages is a 400 naming `after`', async (after) => {
-    for (const path of [`/api/v1/protocols/${runId}/events`, `/api/v1/steps/${stepId}/logs`]) {
+    for (const path of [`/api/v1/runs/${runId}/events`, `/api/v1/steps/${stepId}/logs`]) {
       const issue = issueOf(await send(`${path}?after=${after}`));
       expect(issue).toMatchObject({ location: 'query', path: 'after' });
     }
@@ -45,10 +45,7 @@ describe('stream ids out of range', () => {
   it.each(outOfRange)(
     '%s as Last-Event-ID or ?after= of a live tail is a 400 before the stream opens',
     async (id) => {
-      for (const path of [
-        `/api/v1/protocols/${runId}/events/stream`,
-        `/api/v1/steps/${stepId}/logs/stream`,
-      ]) {
+      for (const path of [`/api/v1/runs/${runId}/events/stream`, `/api/v1/steps/${stepId}/logs/stream`]) {
         const header = await send(path, { headers: { 'last-event-id': id } });
         expect(issueOf(header)).toMatchObject({ location: 'headers', path: 'last-event-id' });
         const query = await send(`${path}?after=${id}`);
@@ -57,13 +54,13 @@ describe('stream ids out of range', () => {
     },
   );
 
-  it('an inbox entry id past 64 bits is a 400 naming `entryId` on its replay', async () => {
+  it('a delivery id past 64 bits is a 400 naming `deliveryId` on its replay', async () => {
     const id = outOfRange[0];
     const replay = await send(`/api/v1/inbox/${id}/actions/replay`, {
       method: 'POST',
       headers: { 'idempotency-key': 'bad-requests-replay' },
     });
-    expect(issueOf(replay)).toMatchObject({ location: 'params', path: 'entryId' });
+    expect(issueOf(replay)).toMatchObject({ location: 'params', path: 'deliveryId' });
   });
 
   it.each([outOfRange[0]!, '0-0'])(
@@ -77,17 +74,16 @@ describe('stream ids out of range', () => {
   );
 
   it('still pages from the largest id that has a successor', async () => {
-    const page = await send(
-      `/api/v1/protocols/${runId}/events?after=18446744073709551615-18446744073709551614`,
-    );
+    const page = await send(`/api/v1/runs/${runId}/events?after=18446744073709551615-18446744073709551614`);
     expect(page).toMatchObject({ status: 200, json: { events: [], next: null } });
   });
 });
 
 describe('malformed percent-escapes in the path', () => {
   it.each([
-    ['/api/v1/protocols/%E0%A4%A', 'id'],
-    ['/api/v1/protocols/%E0%A4%A/events', 'id'],
+    ['/api/v1/runs/%E0%A4%A', 'runId'],
+    ['/api/v1/runs/%E0%A4%A/events', 'runId'],
+    ['/api/v1/protocols/%E0%A4%A/events', 'runId'],
     ['/api/v1/steps/%ZZ/logs', 'id'],
     ['/api/v1/projects/bad/tokens/%E0', 'name'],
   ])('%s is a 400 naming the path parameter %s', async (path, name) => {

@@ -111,7 +111,7 @@ describe('console sign-in', () => {
     const { cookie } = await signIn(adminToken);
     const { body } = await session(cookie!);
     const { run } = await h.runningRun('alpha', 1);
-    const path = `/protocols/${run.id}/actions/pause`;
+    const path = `/runs/${run.id}/actions/pause`;
     const without = await withCookie(cookie!, 'POST', path, { 'idempotency-key': 'c1' });
     expect(without.status).toBe(403);
     expect((await h.store.runs.getRun(run.id))!.status).toBe('running');
@@ -153,8 +153,8 @@ describe('a project token in the console', () => {
   it('sees its own project only: another project’s run, steps and comments answer 404', async () => {
     const { cookie } = await signIn(alphaToken);
     const { run: other, step } = await needsQaStep('beta');
-    expect((await withCookie(cookie!, 'GET', `/protocols/${other.id}`)).status).toBe(404);
-    expect((await withCookie(cookie!, 'GET', `/protocols/${other.id}/comments`)).status).toBe(404);
+    expect((await withCookie(cookie!, 'GET', `/runs/${other.id}`)).status).toBe(404);
+    expect((await withCookie(cookie!, 'GET', `/runs/${other.id}/comments`)).status).toBe(404);
     expect((await withCookie(cookie!, 'GET', `/steps/${step.id}`)).status).toBe(404);
     expect((await withCookie(cookie!, 'GET', '/attention?project=beta')).status).toBe(404);
     expect((await withCookie(cookie!, 'GET', '/inbox?project=beta')).status).toBe(404);
@@ -211,11 +211,11 @@ describe('operator endpoints for the console', () => {
     expect(res.body.awaitingApproval[0].status).toBe('planned');
   });
 
-  it('GET /projects/{id}/protocols filters by ref and carries links and the steps’ statuses', async () => {
+  it('GET /projects/{id}/runs filters by ref and carries links and the steps’ statuses', async () => {
     const { run } = await h.runningRun('beta', 3);
-    const all = await h.request('GET', '/projects/beta/protocols?limit=200');
+    const all = await h.request('GET', '/projects/beta/runs?limit=200');
     const ref = run.taigaItem.ref;
-    const byRef = await h.request('GET', `/projects/beta/protocols?ref=${ref}`);
+    const byRef = await h.request('GET', `/projects/beta/runs?ref=${ref}`);
     const expected = all.body.protocols.filter(
       (r: { taigaItem: { ref: number } }) => r.taigaItem.ref === ref,
     );
@@ -223,7 +223,7 @@ describe('operator endpoints for the console', () => {
     const listed = byRef.body.protocols.find((r: { id: string }) => r.id === run.id);
     expect(listed.stepStatuses).toEqual(['pending', 'pending', 'pending']);
     expect(listed.links).toHaveProperty('taigaItem');
-    expect((await h.request('GET', '/projects/beta/protocols?ref=0')).status).toBe(400);
+    expect((await h.request('GET', '/projects/beta/runs?ref=0')).status).toBe(400);
   });
 
   it('GET /inbox reads the ingester’s inbox newest first, by project, with verdicts; replay is the admin’s', async () => {
@@ -282,16 +282,16 @@ describe('operator endpoints for the console', () => {
     ).toBe(404);
   });
 
-  it('GET /protocols/{id}/comments derives the comments of the run’s events and says which were posted', async () => {
+  it('GET /runs/{runId}/comments derives the comments of the run’s events and says which were posted', async () => {
     const { run, step } = await needsQaStep('alpha');
     await h.store.runs.transitionStep(run.id, step.id, 'approved', { actor });
-    const res = await h.request('GET', `/protocols/${run.id}/comments`);
+    const res = await h.request('GET', `/runs/${run.id}/comments`);
     expect(res.status).toBe(200);
     expect(res.body.comments.length).toBeGreaterThan(0);
     expect(res.body.comments.every((c: { posted: boolean }) => c.posted === false)).toBe(true);
     const last = res.body.comments.at(-1);
     await h.redis.client.set(h.keys.outboxCursor(run.id), last.eventId);
-    const after = await h.request('GET', `/protocols/${run.id}/comments`);
+    const after = await h.request('GET', `/runs/${run.id}/comments`);
     expect(after.body.comments.every((c: { posted: boolean }) => c.posted)).toBe(true);
   });
 });

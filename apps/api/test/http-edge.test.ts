@@ -87,7 +87,7 @@ describe('media types', () => {
 
   it('needs no content type for an action sent without a body', async () => {
     const { run } = await h.runningRun('edge', 1);
-    const response = await fetch(`${h.url}/api/v1/protocols/${run.id}/actions/pause`, {
+    const response = await fetch(`${h.url}/api/v1/runs/${run.id}/actions/pause`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'idempotency-key': 'edge-pause' },
     });
@@ -193,13 +193,13 @@ describe('a body the API refuses unread still gets its answer to an ordinary cli
   for (const [client, send] of Object.entries(wholeBodyClients)) {
     it(`${client}: a 2 MiB body gets 413 and one of the wrong media type 415, in JSON`, async () => {
       for (let i = 0; i < 3; i += 1) {
-        const large = await send(`${h.url}/api/v1/protocols`, twoMiB, {
+        const large = await send(`${h.url}/api/v1/runs`, twoMiB, {
           ...headers,
           'content-type': 'application/json',
         });
         expect(large.status).toBe(413);
         expect(JSON.parse(large.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
-        const text = await send(`${h.url}/api/v1/protocols`, twoMiB, {
+        const text = await send(`${h.url}/api/v1/runs`, twoMiB, {
           ...headers,
           'content-type': 'text/plain',
         });
@@ -266,8 +266,8 @@ describe('a request refused before its body is read', () => {
     `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
 
   it.each([
-    ['no token (401)', head('/api/v1/protocols', ''), 401],
-    ['a malformed path parameter (400)', head('/api/v1/protocols/%E0%A4%A', auth), 400],
+    ['no token (401)', head('/api/v1/runs', ''), 401],
+    ['a malformed path parameter (400)', head('/api/v1/runs/%E0%A4%A', auth), 400],
   ])(
     '%s: is answered only once the whole body has arrived, so that the sender reads the answer',
     async (_, request, status) => {

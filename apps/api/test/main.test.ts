@@ -49,7 +49,7 @@ describe('the api app', () => {
         actor: { kind: 'system', name: 'test' },
       });
       const runId = created.kind === 'created' ? created.run.id : '';
-      const live = await openSse(`${base}/api/v1/protocols/${runId}/events/stream`, {
+      const live = await openSse(`${base}/api/v1/runs/${runId}/events/stream`, {
         authorization: `Bearer ${token}`,
       });
       expect(await live.take(1)).toMatchObject([{ event: 'protocol_run.created' }]);

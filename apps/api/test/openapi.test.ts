@@ -44,7 +44,7 @@ describe('GET /api/v1/openapi.json', () => {
 
   it('describes parameters, bodies and errors from the zod schemas', async () => {
     const doc = (await h.request('GET', '/openapi.json')).body;
-    const action = doc.paths['/api/v1/protocols/{id}/actions/{action}'].post;
+    const action = doc.paths['/api/v1/runs/{runId}/actions/{action}'].post;
     expect(action.parameters).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -63,7 +63,7 @@ describe('GET /api/v1/openapi.json', () => {
     );
     expect(body.required).not.toContain('limits');
     expect(register.responses['422'].content['application/json'].schema.properties.error).toBeDefined();
-    const list = doc.paths['/api/v1/projects/{id}/protocols'].get;
+    const list = doc.paths['/api/v1/projects/{id}/runs'].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
       'id',
       'offset',

@@ -205,7 +205,7 @@ describe('DELETE /projects/{id}', () => {
     const busy = await h.request('DELETE', '/projects/del-me');
     expect(busy.status).toBe(409);
     expect(busy.body.error).toMatchObject({ code: 'PROJECT_BUSY', details: { activeRuns: 1 } });
-    await h.request('POST', `/protocols/${run.id}/actions/cancel`, {
+    await h.request('POST', `/runs/${run.id}/actions/cancel`, {
       headers: { 'idempotency-key': 'del-cancel' },
     });
     expect((await h.request('DELETE', '/projects/del-me', { headers: { 'if-match': '"7"' } })).status).toBe(
@@ -216,7 +216,7 @@ describe('DELETE /projects/{id}', () => {
     expect(await h.redis.client.exists(h.keys.projectTokens('del-me'))).toBe(0);
     expect((await h.request('GET', '/projects', { projectToken: token })).status).toBe(401);
     expect((await h.request('DELETE', '/projects/del-me')).status).toBe(404);
-    expect((await h.request(`GET`, `/protocols/${run.id}`)).status).toBe(200);
+    expect((await h.request(`GET`, `/runs/${run.id}`)).status).toBe(200);
   });
 
   it('answers 401, 400, and 404 to another project token', async () => {

@@ -15,10 +15,10 @@ const admin = { authorization: `Bearer ${adminToken}` };
 const stream = (path: string, headers: Record<string, string> = admin) =>
   openSse(`${h.url}/api/v1${path}`, headers);
 
-describe('GET /protocols/{id}/events/stream', () => {
+describe('GET /runs/{runId}/events/stream', () => {
   it('delivers the history then live events in order, and resumes after Last-Event-ID', async () => {
     const { run } = await h.runningRun('alpha', 1);
-    const live = await stream(`/protocols/${run.id}/events/stream`);
+    const live = await stream(`/runs/${run.id}/events/stream`);
     expect(live.status).toBe(200);
     expect(live.contentType).toContain('text/event-stream');
     const history = await live.take(5);
@@ -30,17 +30,17 @@ describe('GET /protocols/{id}/events/stream', () => {
       'protocol_run.run_started',
     ]);
     expect(history.map((e) => (e.data as { id: string }).id)).toEqual(history.map((e) => e.id));
-    await h.request('POST', `/protocols/${run.id}/actions/pause`, {
+    await h.request('POST', `/runs/${run.id}/actions/pause`, {
       headers: { 'idempotency-key': 'sse-pause' },
     });
     const [paused] = await live.take(1);
     expect(paused).toMatchObject({ event: 'protocol_run.paused', data: { actor: { name: 'admin' } } });
     await live.close();
 
-    await h.request('POST', `/protocols/${run.id}/actions/resume`, {
+    await h.request('POST', `/runs/${run.id}/actions/resume`, {
       headers: { 'idempotency-key': 'sse-resume' },
     });
-    const resumed = await stream(`/protocols/${run.id}/events/stream`, {
+    const resumed = await stream(`/runs/${run.id}/events/stream`, {
       ...admin,
       'last-event-id': history[2]!.id,
     });
@@ -57,7 +57,7 @@ describe('GET /protocols/{id}/events/stream', () => {
 
   it('sends heartbeat comments while nothing happens', async () => {
     const { run } = await h.runningRun('alpha', 1);
-    const live = await stream(`/protocols/${run.id}/events/stream`, { 'x-project-token': alphaToken });
+    const live = await stream(`/runs/${run.id}/events/stream`, { 'x-project-token': alphaToken });
     await live.take(5);
     expect(await live.comment((text) => text === 'heartbeat')).toBe('heartbeat');
     await live.close();
@@ -65,7 +65,7 @@ describe('GET /protocols/{id}/events/stream', () => {
 
   it('answers 401, 404 across projects and 400 for a malformed Last-Event-ID, as JSON', async () => {
     const { run } = await h.runningRun('beta', 1);
-    const path = `${h.url}/api/v1/protocols/${run.id}/events/stream`;
+    const path = `${h.url}/api/v1/runs/${run.id}/events/stream`;
     expect((await fetch(path)).status).toBe(401);
     const hidden = await fetch(path, { headers: { 'x-project-token': alphaToken } });
     expect(hidden.status).toBe(404);
@@ -76,7 +76,7 @@ describe('GET /protocols/{id}/events/stream', () => {
 
   it('ends open streams when the API shuts them down', async () => {
     const { run } = await h.runningRun('alpha', 1);
-    const live = await stream(`/protocols/${run.id}/events/stream`);
+    const live = await stream(`/runs/${run.id}/events/stream`);
     await live.take(5);
     h.api.closeStreams();
     await live.ended();

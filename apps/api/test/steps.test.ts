@@ -221,7 +221,7 @@ describe('POST /steps/{id}/actions/{action}', () => {
       state: 'needs_qa',
       allowedActions: ['run_qa', 'approve', 'reject'],
     });
-    await h.request('POST', `/protocols/${step.protocolRunId}/actions/pause`, {
+    await h.request('POST', `/runs/${step.protocolRunId}/actions/pause`, {
       headers: key('pause-for-run'),
     });
     const paused = await h.request('POST', `/steps/${next.id}/actions/run`, { headers: key('run-paused') });

@@ -105,7 +105,10 @@ describe.each(Object.entries(sources))('POST %s webhooks', (source, spec) => {
     const first = await ingester.post(spec.path, body, headers);
     const second = await ingester.post(spec.path, body, headers);
     expect(first.status).toBe(202);
-    expect(second).toEqual({ status: 200, json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true } });
+    expect(second).toEqual({
+      status: 200,
+      json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true },
+    });
   });
 
   it.each([

@@ -193,7 +193,10 @@ describe('POST /admin/inbox/replay', () => {
     );
     expect(response.status).toBe(200);
     const [replayed] = response.json.replayed;
-    expect(replayed).toMatchObject({ deliveryId: original.json.deliveryId, eventId: original.json.deliveryId });
+    expect(replayed).toMatchObject({
+      deliveryId: original.json.deliveryId,
+      eventId: original.json.deliveryId,
+    });
     expect(replayed.replayEventId).toBe(replayed.replayDeliveryId);
     const both = await ingester.post(
       '/admin/inbox/replay',

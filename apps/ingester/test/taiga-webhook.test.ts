@@ -71,7 +71,10 @@ describe('POST /webhooks/taiga/:projectKey', () => {
     const first = await ingester.post(path, body, taigaHeaders(body));
     const second = await ingester.post(path, body, taigaHeaders(body));
     expect(first.status).toBe(202);
-    expect(second).toEqual({ status: 200, json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true } });
+    expect(second).toEqual({
+      status: 200,
+      json: { deliveryId: first.json.deliveryId, eventId: first.json.deliveryId, duplicate: true },
+    });
     expect((await ingester.jobs(QueueName.Plan)).length).toBe(before + 1);
   });
 

@@ -44,14 +44,14 @@ async function createdRunOf(item: { type: string; id: number }): Promise<string>
 
 describe('run start, through the API and the planner', () => {
   it("records the operator and the reason on the run's created event", async () => {
-    const started = await h.request('POST', '/protocols', {
+    const started = await h.request('POST', '/runs', {
       body: { projectId: 'audit', ref: h.seed.story.ref, reason: 'demo' },
       headers: { 'idempotency-key': 'audit-start-story' },
     });
     expect(started.status).toBe(202);
     const runId = await createdRunOf({ type: 'userstory', id: h.seed.story.id });
 
-    const events = await h.request('GET', `/protocols/${runId}/events`);
+    const events = await h.request('GET', `/runs/${runId}/events`);
     expect(events.status).toBe(200);
     expect(events.body.events[0]).toMatchObject({
       type: 'protocol_run.created',
@@ -77,15 +77,14 @@ describe('run start, through the API and the planner', () => {
 
   it("names a project token's identity, and no reason when none was given", async () => {
     const task = h.seed.tasks[0]!;
-    const started = await h.request('POST', '/protocols', {
+    const started = await h.request('POST', '/runs', {
       projectToken,
       body: { projectId: 'audit', ref: task.ref },
       headers: { 'idempotency-key': 'audit-start-task' },
     });
     expect(started.status).toBe(202);
     const runId = await createdRunOf({ type: 'task', id: task.id });
-    const [created] = (await h.request('GET', `/protocols/${runId}/events?limit=1`, { projectToken })).body
-      .events;
+    const [created] = (await h.request('GET', `/runs/${runId}/events?limit=1`, { projectToken })).body.events;
     expect(created).toMatchObject({
       type: 'protocol_run.created',
       actor: { kind: 'operator', name: 'project:audit/release-bot' },

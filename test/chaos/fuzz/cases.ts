@@ -422,7 +422,7 @@ export function ingesterSlowCase(random: Random, context: FuzzContext): FuzzCase
 export function apiSlowCase(random: Random, context: FuzzContext): FuzzCase {
   const body = Buffer.from(JSON.stringify({ projectId: context.projectId, ref: 1 }));
   return slowCase(random, {
-    path: '/api/v1/protocols',
+    path: '/api/v1/runs',
     headers: [
       ['content-type', 'application/json'],
       ['authorization', `Bearer ${context.apiToken}`],
@@ -444,14 +444,14 @@ export function apiCase(random: Random, context: FuzzContext): FuzzCase {
   const route = random.pick(context.apiRoutes);
   const ids: Record<string, string> = {
     projects: context.projectId,
-    protocols: context.runId,
+    runs: context.runId,
     steps: context.stepId,
   };
   const section = route.path.split('/')[3] ?? 'projects';
   let target = route.path
-    .replace('{id}', () => parameter(random, ids[section] ?? context.projectId))
+    .replace(/\{(id|runId)\}/, () => parameter(random, ids[section] ?? context.projectId))
     .replace('{name}', () => parameter(random, 'ops'))
-    .replace('{action}', () => parameter(random, section === 'protocols' ? 'pause' : 'retry'))
+    .replace('{action}', () => parameter(random, section === 'runs' ? 'pause' : 'retry'))
     .replace(/\{[a-zA-Z]+\}/g, () => parameter(random, 'x'));
   if (random.chance(0.6)) target += `?${random.pick(oddQueries)}`;
   const auth: Headers = random.chance(0.85)

@@ -7,7 +7,7 @@ import type { ScenarioOptions } from './scenario.js';
 
 interface Route {
   method: string;
-  /** OpenAPI template, e.g. `/protocols/{id}/events`. */
+  /** OpenAPI template, e.g. `/runs/{runId}/events`. */
   path: string;
   adminOnly: boolean;
   idempotent: boolean;
@@ -95,7 +95,7 @@ export async function auth(report: ScenarioReport, _options: ScenarioOptions): P
     );
     const startElsewhere = await send(
       api,
-      { method: 'post', path: '/protocols', adminOnly: false, idempotent: true, choices: {} },
+      { method: 'post', path: '/runs', adminOnly: false, idempotent: true, choices: {} },
       other,
       scoped,
       { projectId: 'beta', ref: 1 },
@@ -103,7 +103,7 @@ export async function auth(report: ScenarioReport, _options: ScenarioOptions): P
     report.check(
       'a project token cannot start a run in another project (404)',
       startElsewhere.status === 404,
-      `POST /protocols for beta: ${startElsewhere.status}`,
+      `POST /runs for beta: ${startElsewhere.status}`,
     );
     const adminRoutes = routes.filter((route) => route.adminOnly);
     const forbidden = await matrix(adminRoutes, own, api, scoped, 403);
@@ -204,14 +204,14 @@ function fill(route: Route, objects: Objects): string {
   const { path } = route;
   const id = path.startsWith('/projects')
     ? objects.project
-    : path.startsWith('/protocols')
+    : path.startsWith('/runs')
       ? objects.run
       : objects.step;
   return path
     .replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => route.choices[name] ?? whole)
     .replace('{id}', encodeURIComponent(id))
     .replace('{name}', objects.token)
-    .replace('{action}', path.startsWith('/protocols') ? 'cancel' : 'approve');
+    .replace('{action}', path.startsWith('/runs') ? 'cancel' : 'approve');
 }
 
 async function send(

@@ -119,7 +119,7 @@ const viewOf = (views, action, subject) => views[action]?.(subject) ?? { label: 
 
 /** The actions the run's state allows, as the API's machine table says (the session carries it). */
 export function runActions(run, output, onDone) {
-  const p = `/protocols/${encodeURIComponent(run.id)}/actions`;
+  const p = `/runs/${encodeURIComponent(run.id)}/actions`;
   const allowed = currentSession().actions.run[run.status] ?? [];
   return offered(runActionViews, allowed).map((action) =>
     actionButton({ ...viewOf(runActionViews, action, run), path: `${p}/${action}`, output, onDone }),

@@ -13,7 +13,7 @@ function commitUrl(repositoryUrl, sha) {
 
 /** A run: its facts and actions, its steps with their logs, its live timeline, and the comments Tundra wrote. */
 export async function runPage(main, { id }) {
-  const path = `/protocols/${encodeURIComponent(id)}`;
+  const path = `/runs/${encodeURIComponent(id)}`;
   let detail = await get(path);
   const project = await get(`/projects/${encodeURIComponent(detail.protocol.projectId)}`).then(
     (r) => r.project,

@@ -13,7 +13,7 @@ export async function runsPage(main, { params, session }) {
   const query = new URLSearchParams({ offset: String(offset), limit: String(pageSize) });
   if (state) query.set('status', state);
   if (ref) query.set('ref', ref);
-  const runsOf = (id) => get(`/projects/${encodeURIComponent(id)}/protocols?${query}`);
+  const runsOf = (id) => get(`/projects/${encodeURIComponent(id)}/runs?${query}`);
   // With the project in the address, the runs and the project list load side by side.
   const named = params.get('project');
   const [{ projects }, early] = await Promise.all([get('/projects'), named ? runsOf(named) : null]);
@@ -113,7 +113,7 @@ export async function runsPage(main, { params, session }) {
   replace(main, h('h1', {}, 'Runs'), filters, runsTable, pager, startForm(projectId));
 }
 
-/** Starts a run for a Taiga ref of the project (POST /protocols, with its own idempotency key). */
+/** Starts a run for a Taiga ref of the project (POST /runs, with its own idempotency key). */
 function startForm(projectId) {
   const output = h('div', { 'aria-live': 'polite' });
   const form = h(
@@ -146,7 +146,7 @@ function startForm(projectId) {
     const body = { projectId, ref: Number(data.get('ref')) };
     if (data.get('reason')) body.reason = String(data.get('reason'));
     try {
-      const result = await send('POST', '/protocols', body);
+      const result = await send('POST', '/runs', body);
       replace(
         output,
         h(

@@ -9,7 +9,7 @@ import {
 } from '@tundra/core';
 
 /** What an operator can do to a run; each is one ProtocolRun machine event. */
-export const ProtocolAction = {
+export const RunAction = {
   Pause: 'pause',
   Resume: 'resume',
   Replan: 'replan',
@@ -17,15 +17,15 @@ export const ProtocolAction = {
   /** Approves a plan that waits for it (`planApproval: required`), as `/tundra go` does in Taiga. */
   Start: 'start',
 } as const;
-export type ProtocolAction = (typeof ProtocolAction)[keyof typeof ProtocolAction];
+export type RunAction = (typeof RunAction)[keyof typeof RunAction];
 
-export const protocolActionEvent = {
+export const runActionEvent = {
   pause: 'paused',
   resume: 'resumed',
   cancel: 'cancelled',
   replan: 'replanned',
   start: 'run_started',
-} as const satisfies Record<ProtocolAction, ProtocolRunEvent>;
+} as const satisfies Record<RunAction, ProtocolRunEvent>;
 
 /**
  * What an operator can do to a step. `approve`, `reject` and `retry` are StepRun machine events; `run` and `run_qa`
@@ -57,9 +57,9 @@ export const stepRequestRule = {
 >;
 
 /** The actions the run's current state allows, derived from the machine table. */
-export function allowedProtocolActions(status: ProtocolRunStatus): ProtocolAction[] {
+export function allowedProtocolActions(status: ProtocolRunStatus): RunAction[] {
   const events = allowedEvents(protocolRunMachine, status) as string[];
-  return Object.values(ProtocolAction).filter((action) => events.includes(protocolActionEvent[action]));
+  return Object.values(RunAction).filter((action) => events.includes(runActionEvent[action]));
 }
 
 /** The actions a step allows, given its status and its run's. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyRoute, ResponseSpec } from './route.js';
+import { describeDeprecatedAliases } from './route-aliases.js';
 import { ErrorBody } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -121,7 +122,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       title: 'Tundra operator API',
       version,
       description:
-        'Configure projects, look inside runs and intervene. Errors are `{error: {code, message, details}}`.',
+        'Configure projects, look inside runs and intervene. Errors are `{error: {code, message, details}}`. ' +
+        `Deprecated aliases, answered with a \`Deprecation\` header: ${describeDeprecatedAliases('/api/v1')}.`,
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { projectToken: [] }],

@@ -10,7 +10,7 @@ const decodes = (segment: string) => {
 };
 
 /**
- * The name of the path parameter whose segment is not valid percent-encoding (`/protocols/%E0%A4%A`), found by the
+ * The name of the path parameter whose segment is not valid percent-encoding (`/runs/%E0%A4%A`), found by the
  * route templates the path fits; null when every segment decodes, or when no route has a parameter there (a 404).
  * Express would throw a URIError that names no parameter.
  */

@@ -41,7 +41,7 @@ export const StreamPage = z.object({
 });
 
 export const ProjectParams = z.object({ id: ProjectId });
-export const ProtocolParams = z.object({ id: ProtocolRunId });
+export const RunParams = z.object({ runId: ProtocolRunId });
 export const StepParams = z.object({ id: StepRunId });
 
 const defaultLimits: ProjectLimits = { concurrentRuns: 1, stepTimeoutSeconds: 3600, maxAttempts: 3 };
@@ -101,10 +101,10 @@ export const StepLinks = z.object({
   taigaTaskApi: z.string().nullable(),
 });
 
-export const ProtocolWithLinks = ProtocolRun.extend({ links: TaigaLinks });
+export const RunWithLinks = ProtocolRun.extend({ links: TaigaLinks });
 export const StepWithLinks = StepRun.extend({ links: StepLinks });
 
-export const ProtocolListQuery = Pagination.extend({
+export const RunListQuery = Pagination.extend({
   status: z.enum(Object.values(ProtocolRunStatus)).optional(),
   /** Only the runs of the Taiga item with this ref (user story or task). */
   ref: z.coerce.number().int().positive().optional(),
@@ -117,21 +117,21 @@ export const RunSpend = z.object({
   tokensOut: z.number().int(),
 });
 
-export const ProtocolListItem = ProtocolWithLinks.extend({
+export const RunListItem = RunWithLinks.extend({
   stepStatuses: z.array(z.string()),
   spend: RunSpend,
 });
 
-export const ProtocolList = z.object({
-  protocols: z.array(ProtocolListItem),
+export const RunList = z.object({
+  protocols: z.array(RunListItem),
   total: z.number().int(),
   offset: z.number().int(),
   limit: z.number().int(),
 });
 
 /** What a run's engines spent over all its steps and attempts. */
-export const ProtocolDetail = z.object({
-  protocol: ProtocolWithLinks,
+export const RunDetail = z.object({
+  protocol: RunWithLinks,
   steps: z.array(StepWithLinks),
   spend: RunSpend,
 });
@@ -189,7 +189,7 @@ export const ActionResult = z.object({
   eventId: z.string(),
   replayed: z.boolean(),
 });
-export const ProtocolActionResult = ActionResult.extend({ protocol: ProtocolRun });
+export const RunActionResult = ActionResult.extend({ protocol: ProtocolRun });
 export const StepActionResult = ActionResult.extend({
   step: StepRun,
   /** The job enqueued by `run` and `run_qa`. */

@@ -40,7 +40,8 @@ export function inboxRoutes(services: ApiServices, replay: InboxReplay | null): 
       adminOnly: true,
       responses: {
         200: {
-          description: "The ingester's answer: `{replayed: [{deliveryId, outcome, replayDeliveryId, jobs}]}` (plus `eventId` and `replayEventId`, their deprecated names)",
+          description:
+            "The ingester's answer: `{replayed: [{deliveryId, outcome, replayDeliveryId, jobs}]}` (plus `eventId` and `replayEventId`, their deprecated names)",
         },
         502: { description: 'The ingester could not be asked (TUNDRA_INGESTER_URL unset or unreachable)' },
       },

@@ -1,6 +1,6 @@
 import { commentFor, type RunEvent } from '@tundra/core';
 import { type AnyRoute, defineRoute } from '../http/route.js';
-import { ProtocolParams, RunComments } from '../http/schemas.js';
+import { RunComments, RunParams } from '../http/schemas.js';
 import type { ApiServices } from '../services.js';
 import { visibleRun } from './access.js';
 
@@ -18,14 +18,14 @@ export function runCommentRoutes(services: ApiServices): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
-      path: '/protocols/:id/comments',
+      path: '/runs/:runId/comments',
       tag: 'runs',
       summary:
         "The Taiga comments of the run's events, oldest first, and whether the outbox has posted each yet",
-      params: ProtocolParams,
+      params: RunParams,
       responses: { 200: { description: 'The comments', schema: RunComments } },
       async handler({ params, principal }) {
-        const run = await visibleRun(services, principal, params.id);
+        const run = await visibleRun(services, principal, params.runId);
         // The outbox's cursor first: an event it reflected is then surely among the events read after it.
         const cursor = await store.outbox.cursor(run.id);
         const events: RunEvent[] = [];

@@ -66,12 +66,13 @@ async function startRun(services: ApiServices, request: StartRequest): Promise<S
 }
 
 /**
- * `POST /protocols` once per Idempotency-Key (per project, for 7 days): the first answer (200 or 202) is stored
+ * `POST /runs` once per Idempotency-Key (per project, for 7 days): the first answer (200 or 202) is stored
  * and given again to the same request; the key sent with another request is refused, and so is a second attempt
  * while the first is still being answered. An error answer frees the key, so the request can be sent again.
  */
 async function startRunOnce(services: ApiServices, request: StartRequest, rawKey: string): Promise<Reply> {
   const { project, body } = request;
+  // The route's old name stays in the fingerprint: stored fingerprints (7 days) must still match a retried request.
   const fingerprint = requestFingerprint(['POST /protocols', project.id, body.ref, body.reason ?? null]);
   const claimed = await services.idempotency.claimStart(project.id, request.idempotencyKey, fingerprint);
   switch (claimed.kind) {
@@ -112,12 +113,12 @@ async function startRunOnce(services: ApiServices, request: StartRequest, rawKey
   return answer;
 }
 
-/** `POST /protocols`: start a run for a Taiga item by its ref. */
+/** `POST /runs`: start a run for a Taiga item by its ref. */
 export function startRunRoutes(services: ApiServices): AnyRoute[] {
   return [
     defineRoute({
       method: 'post',
-      path: '/protocols',
+      path: '/runs',
       tag: 'actions',
       summary: 'Start a run for a Taiga user story or task, by its ref',
       body: StartRunBody,

@@ -77,7 +77,7 @@ export function registerActions(program: Command, io: Io, env: Record<string, st
         if (!projectId) throw usageError('which project? pass --project or set TUNDRA_PROJECT');
         const { headers } = actionBody(options);
         const body = { projectId, ref, ...(options.reason === undefined ? {} : { reason: options.reason }) };
-        const started = await api.request('POST', '/protocols', { body, headers });
+        const started = await api.request('POST', '/runs', { body, headers });
         out.result(started, () => {
           const what = `${started.taigaItem?.type ?? 'item'} #${ref}`;
           const replayed = started.replayed ? ' — already done with this idempotency key' : '';
@@ -100,7 +100,7 @@ export function registerActions(program: Command, io: Io, env: Record<string, st
       withContext(io, env, async ({ api, out }, runId: string, options: ActionOptions) => {
         const result = await api.request(
           'POST',
-          `/protocols/${encodeURIComponent(runId)}/actions/${action}`,
+          `/runs/${encodeURIComponent(runId)}/actions/${action}`,
           actionBody(options),
         );
         out.result(result, () =>

@@ -28,7 +28,8 @@ interface ReplayedEntry {
 
 /** The replay request of the ingester's `POST /admin/inbox/replay`: exactly one of delivery, item, time range. */
 function replayBody(options: ReplayOptions): Record<string, unknown> {
-  if (options.delivery && options.event) throw usageError('give --delivery or its old name --event, not both');
+  if (options.delivery && options.event)
+    throw usageError('give --delivery or its old name --event, not both');
   const delivery = options.delivery ?? options.event;
   const chosen = [delivery, options.item, options.from && !options.item].filter(Boolean).length;
   if (chosen !== 1)

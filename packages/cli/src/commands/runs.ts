@@ -64,7 +64,7 @@ function interruptible(): AbortController {
 
 async function tail(ctx: CommandContext, runId: string, after: string | undefined): Promise<void> {
   const controller = interruptible();
-  const path = `/protocols/${encodeURIComponent(runId)}/events/stream`;
+  const path = `/runs/${encodeURIComponent(runId)}/events/stream`;
   for await (const { data } of ctx.api.stream(path, { after, signal: controller.signal })) {
     const event = data as RunEvent;
     printEventLine(ctx.out, event);
@@ -114,7 +114,7 @@ export function registerRuns(program: Command, io: Io, env: Record<string, strin
       withContext(io, env, async ({ api, out, env: vars }, options: ListOptions) => {
         const project = options.project ?? vars.TUNDRA_PROJECT;
         if (!project) throw usageError('which project? pass --project or set TUNDRA_PROJECT');
-        const page = await api.request('GET', `/projects/${encodeURIComponent(project)}/protocols`, {
+        const page = await api.request('GET', `/projects/${encodeURIComponent(project)}/runs`, {
           query: { status: options.status, limit: options.limit, offset: options.offset },
         });
         out.result(page, () => {
@@ -139,7 +139,7 @@ export function registerRuns(program: Command, io: Io, env: Record<string, strin
           protocol: WithLinks<ProtocolRun>;
           steps: WithLinks<StepRun>[];
           spend?: { costUsd: number; tokensIn: number; tokensOut: number };
-        }>('GET', `/protocols/${encodeURIComponent(runId)}`);
+        }>('GET', `/runs/${encodeURIComponent(runId)}`);
         out.result(detail, () => {
           const run = detail.protocol;
           out.line(`Run ${run.id}  ${run.status}  (version ${run.version})`);
@@ -178,7 +178,7 @@ export function registerRuns(program: Command, io: Io, env: Record<string, strin
     .option('--limit <n>', 'page size', positiveInt, 100)
     .action(
       withContext(io, env, async ({ api, out }, runId: string, options: PageOptions) => {
-        const page = await api.request('GET', `/protocols/${encodeURIComponent(runId)}/events`, {
+        const page = await api.request('GET', `/runs/${encodeURIComponent(runId)}/events`, {
           query: { after: options.after, limit: options.limit },
         });
         out.result(page, () => {

@@ -72,7 +72,7 @@ export function createKeys(prefix = 'tundra') {
     /** Hash: SHA-256 (hex) of a project token → JSON `{name, createdAt}` (the API's). Only the hash is ever stored. */
     projectTokens: (projectId: string) => `${project(projectId)}:api-tokens`,
     /**
-     * Hash: the idempotency record of a `POST /protocols` for the project, `{request, claim, status, body}`
+     * Hash: the idempotency record of a `POST /runs` for the project, `{request, claim, status, body}`
      * (`idempotencyKey` as the API's routes scope it, `api:<Idempotency-Key>`).
      */
     startRequest: (projectId: string, idempotencyKey: string) =>

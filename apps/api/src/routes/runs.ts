@@ -4,10 +4,10 @@ import { type AnyRoute, defineRoute } from '../http/route.js';
 import {
   EventPage,
   ProjectParams,
-  ProtocolDetail,
-  ProtocolList,
-  ProtocolListQuery,
-  ProtocolParams,
+  RunDetail,
+  RunList,
+  RunListQuery,
+  RunParams,
   StreamPage,
   TailQuery,
 } from '../http/schemas.js';
@@ -37,17 +37,17 @@ const spendOf = ({ costUsd, tokensIn, tokensOut }: SpendTotals) => ({ costUsd, t
 
 const sseResponse = { description: 'Server-Sent Events', contentType: 'text/event-stream' };
 
-export function protocolRoutes(services: ApiServices): AnyRoute[] {
+export function runRoutes(services: ApiServices): AnyRoute[] {
   const { store } = services;
   return [
     defineRoute({
       method: 'get',
-      path: '/projects/:id/protocols',
+      path: '/projects/:id/runs',
       tag: 'runs',
       summary: "A page of a project's runs, newest first; with status, those in it, latest entered first",
       params: ProjectParams,
-      query: ProtocolListQuery,
-      responses: { 200: { description: 'The runs', schema: ProtocolList } },
+      query: RunListQuery,
+      responses: { 200: { description: 'The runs', schema: RunList } },
       async handler({ params, query, principal }) {
         const project = await visibleProject(services, principal, params.id);
         const page =
@@ -82,13 +82,13 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
     }),
     defineRoute({
       method: 'get',
-      path: '/protocols/:id',
+      path: '/runs/:runId',
       tag: 'runs',
       summary: 'A run with its steps and the Taiga links',
-      params: ProtocolParams,
-      responses: { 200: { description: 'The run', schema: ProtocolDetail } },
+      params: RunParams,
+      responses: { 200: { description: 'The run', schema: RunDetail } },
       async handler({ params, principal }) {
-        const run = await visibleRun(services, principal, params.id);
+        const run = await visibleRun(services, principal, params.runId);
         const [project, steps, spent] = await Promise.all([
           store.projects.get(run.projectId),
           store.runs.listSteps(run.id),
@@ -108,14 +108,14 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
     }),
     defineRoute({
       method: 'get',
-      path: '/protocols/:id/events',
+      path: '/runs/:runId/events',
       tag: 'runs',
       summary: "A page of the run's event stream, oldest first, after a stream id",
-      params: ProtocolParams,
+      params: RunParams,
       query: StreamPage,
       responses: { 200: { description: 'The events', schema: EventPage } },
       async handler({ params, query, principal }) {
-        const run = await visibleRun(services, principal, params.id);
+        const run = await visibleRun(services, principal, params.runId);
         const events = await store.events.readRun(run.id, { after: query.after, count: query.limit });
         const next = events.length === query.limit ? events.at(-1)!.id : null;
         return { status: 200, body: { events, next } };
@@ -123,15 +123,15 @@ export function protocolRoutes(services: ApiServices): AnyRoute[] {
     }),
     defineRoute({
       method: 'get',
-      path: '/protocols/:id/events/stream',
+      path: '/runs/:runId/events/stream',
       tag: 'runs',
       summary: "Live tail of the run's events (SSE); resumes after Last-Event-ID",
-      params: ProtocolParams,
+      params: RunParams,
       query: TailQuery,
       lastEventId: true,
       responses: { 200: sseResponse },
       async handler({ params, query, principal, req, res }) {
-        const run = await visibleRun(services, principal, params.id);
+        const run = await visibleRun(services, principal, params.runId);
         const after = resumePoint(req, query.after);
         await services.hub.serve(
           res,

@@ -1,29 +1,29 @@
 import { z } from 'zod';
-import { allowedProtocolActions, ProtocolAction, protocolActionEvent } from '../actions/action-map.js';
+import { allowedProtocolActions, RunAction, runActionEvent } from '../actions/action-map.js';
 import { illegalAction, staleAction } from '../actions/refusals.js';
 import { actorOf } from '../auth/principal.js';
 import { notFound } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../http/route.js';
-import { ActionBody, ErrorBody, ProtocolActionResult, ProtocolParams } from '../http/schemas.js';
+import { ActionBody, ErrorBody, RunActionResult, RunParams } from '../http/schemas.js';
 import type { ApiServices } from '../services.js';
 import { visibleRun } from './access.js';
 
 /** pause, resume, cancel, replan: each one ProtocolRun machine event, recorded with who asked and why. */
-export function protocolActionRoutes(services: ApiServices): AnyRoute[] {
+export function runActionRoutes(services: ApiServices): AnyRoute[] {
   const { store } = services;
   return [
     defineRoute({
       method: 'post',
-      path: '/protocols/:id/actions/:action',
+      path: '/runs/:runId/actions/:action',
       tag: 'actions',
       summary: 'Pause, resume, cancel or replan a run',
-      params: ProtocolParams.extend({ action: z.enum(Object.values(ProtocolAction)) }),
+      params: RunParams.extend({ action: z.enum(Object.values(RunAction)) }),
       body: ActionBody,
       idempotent: true,
       responses: {
         200: {
           description: 'Applied, or replayed (the same Idempotency-Key was used before)',
-          schema: ProtocolActionResult,
+          schema: RunActionResult,
         },
         409: {
           description: 'ILLEGAL_TRANSITION (details: state, allowedActions) or CONFLICT (changed meanwhile)',
@@ -31,9 +31,9 @@ export function protocolActionRoutes(services: ApiServices): AnyRoute[] {
         },
       },
       async handler({ params, body, principal, idempotencyKey }) {
-        const run = await visibleRun(services, principal, params.id);
+        const run = await visibleRun(services, principal, params.runId);
         const reason = body.reason ?? null;
-        const outcome = await services.commands.transitionRun(run, protocolActionEvent[params.action], {
+        const outcome = await services.commands.transitionRun(run, runActionEvent[params.action], {
           actor: actorOf(principal),
           idempotencyKey,
           expectedVersion: body.expectedVersion,
