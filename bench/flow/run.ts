@@ -224,7 +224,7 @@ async function scenario(bench: Bench, name: string, count: number, steps: number
       qa: { p50: quantile(qaMs, 0.5), mean: +mean(qaMs).toFixed(1) },
     },
     runOverheadPerStepMs: { p50: +quantile(runOverheadPerStepMs, 0.5).toFixed(1) },
-    writebackLagMs: {
+    writeBackLagMs: {
       comments: lagMs.length,
       expected,
       p50: quantile(lagMs, 0.5),

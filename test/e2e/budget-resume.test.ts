@@ -44,7 +44,7 @@ describe('a budget, enforced', () => {
       /^budget reached: \$0\.\d\d of \$0\.50 for this run; resume the run .* after raising `budgets\.maxCostUsdPerRun`, or cancel$/,
     );
     expect(step).toMatchObject({ attempts: 1, status: 'pending' });
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.comments.some((c) => c.includes('Tundra is blocked: budget reached'))).toBe(true);
 
@@ -62,7 +62,7 @@ describe('a budget, enforced', () => {
     expect(done?.spend?.costUsd).toBeGreaterThan(0.5 + 1);
     const ledger = await system.redis.client.hget(system.store.keys.runSpend(runId), 'cost');
     expect(Number(ledger) / 1e6).toBeCloseTo(done!.spend!.costUsd, 6);
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const finalComments = (await readItem(system.sandbox, 'userstory', story.id)).comments;
     expect(finalComments.some((c) => c.includes('🎉 Done') && /Spent \$\d+\.\d\d \(/.test(c))).toBe(true);
   });

@@ -76,7 +76,7 @@ describe('when things go wrong', () => {
     const run = await system.store.runs.getRun(runId);
     expect(run?.status).toBe('blocked');
     expect(run?.reason).toContain('step 1 "[always-fail] broken step" failed after 3 attempts');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.is_blocked).toBe(true);
     expect(storyNow.blocked_note).toContain('failed after 3 attempts');
@@ -192,7 +192,7 @@ describe('when things go wrong', () => {
     const steps = await system.store.runs.listSteps(runId);
     expect(steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
     expect(await stepEvents(runId, later!.id)).toEqual(['cancelled']);
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.comments.some((c) => c.includes('Tundra cancelled this run'))).toBe(true);
   });

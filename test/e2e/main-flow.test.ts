@@ -70,8 +70,8 @@ describe('a Taiga story goes from "assigned to the bot" to "done"', () => {
     expect(existsSync(join(system.env.TUNDRA_WORKSPACES_DIR!, 'main', 'runs', runId))).toBe(false);
 
     // Taiga shows the work: the story done, each task closed, and the comments people care about. The write-back
-    // is asynchronous: wait for the sync job of the last transition through the run's outbox cursor.
-    await system.waitForOutbox(runId);
+    // is asynchronous: wait for the sync job of the last transition through the run's write-back cursor.
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.status_extra_info.name).toBe('Done');
     expect(storyNow.comments.some((c) => c.includes('planned this in 3 steps'))).toBe(true);
@@ -127,7 +127,7 @@ describe('CI decides QA', () => {
     await reportCi('failure', run!.branch!, executed!.commitSha!, 'ci-1');
     await system.waitForRunEvent(runId, 'protocol_run.blocked');
     expect((await system.store.runs.getStep(runId, first!.id))?.status).toBe('blocked');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     expect((await readItem(system.sandbox, 'userstory', story.id)).is_blocked).toBe(true);
 
     await reportCi('success', run!.branch!, executed!.commitSha!, 'ci-2');
@@ -136,7 +136,7 @@ describe('CI decides QA', () => {
     const secondDone = await system.store.runs.getStep(runId, second!.id);
     await reportCi('success', run!.branch!, secondDone!.commitSha!, 'ci-3');
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.is_blocked).toBe(false);
     expect(storyNow.status_extra_info.name).toBe('Done');

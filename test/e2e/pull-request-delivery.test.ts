@@ -119,7 +119,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     const steps = await system.store.runs.listSteps(runId);
     expect(await handle(name).branchHead(repo, run.branch!)).toBe(steps.at(-1)!.commitSha);
 
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const inReview = await readItem(system.sandbox, 'userstory', story.id);
     expect(inReview.status_extra_info.name).toBe('Ready for test');
     expect(inReview.comments.some((comment) => comment.includes(run.pullRequest!.url))).toBe(true);
@@ -146,7 +146,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     expect(await system.store.events.readRun(runId, { count: 10_000 })).toEqual(before);
     expect(handle(name).pulls(repo)).toHaveLength(1);
 
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const done = await readItem(system.sandbox, 'userstory', story.id);
     expect(done.status_extra_info.name).toBe('Done');
     if (merged.mergeCommitSha)
@@ -302,7 +302,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     await system.waitForRunEvent(runId, 'protocol_run.blocked', undefined, back);
     const run = (await system.store.runs.getRun(runId))!;
     expect(run.reason).toMatch(/limits\.ciFixAttempts/);
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const blocked = await readItem(system.sandbox, 'userstory', story.id);
     expect(blocked.comments.some((comment) => comment.includes('limits.ciFixAttempts'))).toBe(true);
   });
@@ -318,7 +318,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     handle(name).actAs('alice').close(repo, number);
     await system.waitForRunEvent(runId, 'protocol_run.pr_closed');
     expect((await system.store.runs.getRun(runId))!.status).toBe('cancelled');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const story_ = await readItem(system.sandbox, 'userstory', story.id);
     expect(story_.comments.some((comment) => comment.includes('closed without a merge'))).toBe(true);
   });
@@ -334,7 +334,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     const run = (await system.store.runs.getRun(runId))!;
     expect(run.status).toBe('blocked');
     expect(run.reason).toMatch(/refused Tundra's credentials/);
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const blocked = await readItem(system.sandbox, 'userstory', story.id);
     expect(blocked.is_blocked).toBe(true);
     expect(blocked.comments.some((comment) => comment.includes("refused Tundra's credentials"))).toBe(true);

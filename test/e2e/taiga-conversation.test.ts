@@ -95,7 +95,7 @@ describe('talking to Tundra from Taiga', () => {
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
     const runId = await system.runForStory('approve', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.plan_ready');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     expect((await system.store.runs.getRun(runId))?.status).toBe('planned');
     const plan = (await readItem(system.sandbox, 'userstory', story.id)).comments.find((c) =>
       c.includes('planned this'),
@@ -117,7 +117,7 @@ describe('talking to Tundra from Taiga', () => {
     await system.waitForRunEvent(runId, 'protocol_run.run_started');
     expect(await replyTo(runId, 'userstory', story.id, 'go')).toContain('Plan approved: starting the run.');
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     expect(await tags(story.id)).toEqual(['frontend', 'tundra:done']);
 
     // The same comments read again, as after a lost cursor or a reconciler pass: nothing acts or answers twice.
@@ -291,7 +291,7 @@ describe('talking to Tundra from Taiga', () => {
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
     const runId = await system.runForStory('unblock', story.id);
     const blocked = await system.waitForRunEvent(runId, 'protocol_run.blocked');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     expect((await readItem(system.sandbox, 'userstory', story.id)).is_blocked).toBe(true);
 
     await change('admin', 'userstory', story.id, { is_blocked: false, blocked_note: '' });
@@ -337,7 +337,7 @@ describe('talking to Tundra from Taiga', () => {
     await system.sandbox.actAs('admin').deleteTask(story.tasks[0]!.id);
     await system.waitForRunEvent(runId, 'step_run.cancelled', first!.id);
     await system.waitForRunEvent(runId, 'protocol_run.steps_completed');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const storyNow = await readItem(system.sandbox, 'userstory', story.id);
     expect(storyNow.comments.some((c) => c.includes('was cancelled: its task was deleted in Taiga'))).toBe(
       true,
@@ -355,8 +355,8 @@ describe('talking to Tundra from Taiga', () => {
     await system.waitForJob(QueueName.Execute, `exec-${step!.id}-1`);
     expect(alive(enginePid)).toBe(false);
     await system.waitForRunEvent(otherRun, 'step_run.cancelled', step!.id);
-    await system.waitForOutbox(otherRun);
-    const sync = new Queue(QueueName.TaigaSync, {
+    await system.waitForWriteBack(otherRun);
+    const sync = new Queue(QueueName.WriteBack, {
       connection: system.redis.client,
       prefix: system.redis.queuePrefix,
     });

@@ -25,7 +25,7 @@ const appEnv: Record<string, Set<string>> = {
 const apps = Object.keys(appEnv);
 /** The queues each worker consumes (docs/architecture.md), which its ScaledObject must watch. */
 const workerQueues: Record<string, string[]> = {
-  planner: [QueueName.Plan, QueueName.Control, QueueName.TaigaSync, QueueName.Reconcile],
+  planner: [QueueName.Plan, QueueName.Control, QueueName.WriteBack, QueueName.Reconcile],
   executor: [QueueName.Execute],
   qa: [QueueName.Qa],
 };

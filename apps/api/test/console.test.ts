@@ -290,7 +290,7 @@ describe('operator endpoints for the console', () => {
     expect(res.body.comments.length).toBeGreaterThan(0);
     expect(res.body.comments.every((c: { posted: boolean }) => c.posted === false)).toBe(true);
     const last = res.body.comments.at(-1);
-    await h.redis.client.set(h.keys.outboxCursor(run.id), last.eventId);
+    await h.redis.client.set(h.keys.writeBackCursor(run.id), last.eventId);
     const after = await h.request('GET', `/runs/${run.id}/comments`);
     expect(after.body.comments.every((c: { posted: boolean }) => c.posted)).toBe(true);
   });

@@ -310,8 +310,8 @@ describe('POST /runs/{runId}/actions/{action}', () => {
       actor: { kind: 'operator', name: expect.stringMatching(/^project:alpha\/t\d+$/) },
       payload: { action: 'pause', reason: 'lunch' },
     });
-    // Pausing a running run stops its engines: the dispatcher published the stop signal and a Taiga sync.
-    const sync = await h.queues.queue(QueueName.TaigaSync).getJob(`sync-${run.id}-${paused.body.eventId}`);
+    // Pausing a running run stops its engines: the dispatcher published the stop signal and a write-back job.
+    const sync = await h.queues.queue(QueueName.WriteBack).getJob(`sync-${run.id}-${paused.body.eventId}`);
     expect(sync?.name).toBe('taiga.sync');
 
     const resumed = await h.request('POST', `/runs/${run.id}/actions/resume`, {

@@ -24,17 +24,17 @@ import { createItemChangedHandler } from './handlers/item-changed.js';
 import { createReconcileHandler } from './handlers/reconcile.js';
 import { createReplanRunHandler } from './handlers/replan-run.js';
 import { createStartRunHandler } from './handlers/start-run.js';
-import { goneAwarePort } from './outbox/gone-items.js';
-import { createTaigaSyncHandler } from './outbox/taiga-sync.js';
 import { createAgentPlanEngine } from './plan-engines/agent-engine.js';
 import { createChecklistEngine } from './plan-engines/checklist-engine.js';
 import { createCommandEngine } from './plan-engines/command-engine.js';
 import { createTaigaTasksEngine } from './plan-engines/taiga-tasks-engine.js';
 import { StatusCache } from './taiga/status-cache.js';
+import { goneAwarePort } from './write-back/gone-items.js';
+import { createWriteBackHandler } from './write-back/write-back-handler.js';
 
 /**
  * The planner's jobs: starting and planning runs, advancing them step by step, people's board moves, the Taiga
- * write-back (outbox) and the reconciler, which it schedules. At start it checks every registered project's
+ * write-back and the reconciler, which it schedules. At start it checks every registered project's
  * status mapping against Taiga's live statuses and refuses to start on a mismatch.
  */
 export async function createPlannerHandlers(
@@ -93,7 +93,7 @@ export async function createPlannerHandlers(
     return botUserLookup;
   };
   const botUserId = () => botUser().then((bot) => bot.id);
-  // One writer for the outbox and the replies to comments: it keeps the version of Taiga's last answer per item.
+  // One writer for the write-back and the replies to comments: it keeps the version of Taiga's last answer per item.
   const writer = new TaigaItemWriter({ port: goneAwarePort(taiga) });
   const forgeMetrics = createForgeMetrics(registry);
   const delivery = {
@@ -135,12 +135,12 @@ export async function createPlannerHandlers(
       metrics: createConversationMetrics(registry),
     }),
     'pr.feedback': createPullRequestFeedbackHandler(delivery),
-    'taiga.sync': createTaigaSyncHandler({
+    'taiga.sync': createWriteBackHandler({
       store,
       writer,
       taiga,
       statuses,
-      writebackLag: new Histogram({
+      writeBackLag: new Histogram({
         name: 'tundra_taiga_writeback_lag_seconds',
         help: 'Time from a Tundra transition to Taiga reflecting it: per comment (kind=comment), per write-back (kind=event).',
         labelNames: ['kind'] as const,

@@ -178,7 +178,7 @@ describe('run.advance when work cannot go on', () => {
     const blocked = (await store.events.readRun(runId)).filter((e) => e.type === 'protocol_run.blocked');
     expect(blocked).toHaveLength(1);
     // The block is written back to Taiga like any other (status, blocked note, comment).
-    expect(await queues.queue(QueueName.TaigaSync).getJob(`sync-${runId}-${blocked[0]!.id}`)).toBeDefined();
+    expect(await queues.queue(QueueName.WriteBack).getJob(`sync-${runId}-${blocked[0]!.id}`)).toBeDefined();
   });
 
   it('blocks the run when the step’s job failed without the executor starting the step, and tries again on resume', async () => {

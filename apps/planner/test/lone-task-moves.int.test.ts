@@ -102,10 +102,10 @@ async function startLoneTask(preset: Preset, projectId: string) {
  * next. Each transition's jobs are dispatched before its command returns: every job waited on exists already.
  */
 async function writtenBack(runId: string): Promise<void> {
-  const syncs = queues.queue(QueueName.TaigaSync);
+  const syncs = queues.queue(QueueName.WriteBack);
   for (const event of await store.events.readRun(runId, { count: 1_000 })) {
     const jobId = `sync-${runId}-${event.id}`;
-    if (await syncs.getJob(jobId)) await waitForJob(redis, QueueName.TaigaSync, jobId);
+    if (await syncs.getJob(jobId)) await waitForJob(redis, QueueName.WriteBack, jobId);
   }
 }
 
@@ -238,7 +238,7 @@ describe('board moves of a lone task', () => {
 
     const { version } = await readTask(taskId);
     expect(await reconcile(projectId)).toMatchObject({ moves: 0, failures: 0 });
-    await waitForJob(redis, QueueName.TaigaSync, `reconcile-sync-${projectId}-task-${taskId}-${version}`);
+    await waitForJob(redis, QueueName.WriteBack, `reconcile-sync-${projectId}-task-${taskId}-${version}`);
     expect(await taskSlug('tundra', taskId)).toBe('pending');
     expect((await store.runs.getRun(runId))?.status).toBe('paused');
 

@@ -143,7 +143,7 @@ describe('step.qa when the checks cannot run', () => {
     expect(failed).toHaveLength(1);
     // qa_failed asks for the run's advance (which retries the step or blocks the run) and for the Taiga write-back.
     expect(await queues.queue(QueueName.Plan).getJob(`advance-${runId}-${failed[0]!.id}`)).toBeDefined();
-    expect(await queues.queue(QueueName.TaigaSync).getJob(`sync-${runId}-${failed[0]!.id}`)).toBeDefined();
+    expect(await queues.queue(QueueName.WriteBack).getJob(`sync-${runId}-${failed[0]!.id}`)).toBeDefined();
   });
 
   it('leaves a failure before the last attempt to the job’s retry', async () => {

@@ -5,4 +5,4 @@ export * from './events/index.js';
 export * from './machine/index.js';
 export * from './mapping/index.js';
 export * from './rules/index.js';
-export * from './writeback/index.js';
+export * from './write-back/index.js';

@@ -86,7 +86,7 @@ async function counts(
     -1,
   );
   await waitForRuns(system, projectId, runIds, ['protocol_run.steps_completed'], 120_000);
-  await Promise.all(runIds.map((runId) => system.waitForOutbox(runId)));
+  await Promise.all(runIds.map((runId) => system.waitForWriteBack(runId)));
   const jobs = await system.queues
     .queue(QueueName.Plan)
     .getJobs(['completed', 'failed', 'waiting', 'active', 'delayed']);

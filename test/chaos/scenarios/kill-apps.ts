@@ -60,7 +60,7 @@ export async function killApps(report: ScenarioReport, options: ScenarioOptions)
 
     await waitForRuns(system, 'kills', runIds, ['protocol_run.steps_completed'], 300_000);
     report.figure('all runs settled after', seconds(Date.now() - started));
-    await Promise.all(runIds.map((runId) => system.waitForOutbox(runId)));
+    await Promise.all(runIds.map((runId) => system.waitForWriteBack(runId)));
     await checkOutcome(system, report, runIds, stories);
   } finally {
     await system.stop();

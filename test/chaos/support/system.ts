@@ -101,7 +101,7 @@ export interface ChaosSystem {
     after?: string,
   ): Promise<ChaosEvent>;
   /** Resolves once the Taiga write-back of the run's latest transition has run. */
-  waitForOutbox(runId: string): Promise<void>;
+  waitForWriteBack(runId: string): Promise<void>;
   /** The apps' latest warnings and errors, for a scenario that failed. */
   describeLogs(): string;
   /** SIGKILLs every process of the system at once, synchronously: for a suite that exits abruptly. */
@@ -260,13 +260,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<ChaosSys
       );
       return parseEvent(entry.id, entry.fields);
     },
-    async waitForOutbox(runId) {
+    async waitForWriteBack(runId) {
       const events = await store.events.readRun(runId, { count: 10_000 });
       const last = events.filter((event) => event.type !== 'protocol_run.plan_stored').at(-1);
       if (!last) throw new Error(`run ${runId} has no events`);
       await waitForJob(
         { client, prefix, connect: () => client.duplicate() },
-        QueueName.TaigaSync,
+        QueueName.WriteBack,
         `sync-${runId}-${last.id}`,
       );
     },

@@ -62,7 +62,7 @@ export interface TundraSystem {
   /** The apps' warnings and errors, and their last lines: printed when a test fails. */
   describeLogs(): string;
   /** Resolves once the Taiga write-back of the run's latest transition has run (its job derives from the event). */
-  waitForOutbox(runId: string): Promise<void>;
+  waitForWriteBack(runId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -261,16 +261,16 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
         })
         .join('\n');
     },
-    async waitForOutbox(runId) {
+    async waitForWriteBack(runId) {
       // A write-back job that finds the run's write-back busy leaves its events to the holder, so a job's end says
-      // nothing: the outbox cursor reaching the run's latest event that asks for a write-back does.
+      // nothing: the write-back cursor reaching the run's latest event that asks for a write-back does.
       for (;;) {
         // Lines seen before the check: a write-back that ends after it logs a line not in this set.
         const seen = new Set(system.apps.planner.lines);
         const events = await store.events.readRun(runId, { count: 10_000 });
         const last = events.filter((event) => event.type !== 'protocol_run.plan_stored').at(-1);
         if (!last) throw new Error(`run ${runId} has no events`);
-        const cursor = await store.outbox.cursor(runId);
+        const cursor = await store.writeBack.cursor(runId);
         if (cursor !== null && compareStreamIds(cursor, last.id) >= 0) return;
         await system.apps.planner.waitForLine(
           (line) => !seen.has(line) && line.msg === 'taiga in sync' && line.protocolRunId === runId,

@@ -235,7 +235,7 @@ export const RunComment = z.object({
   on: z.enum(['item', 'step']),
   stepRunId: z.string().nullable(),
   text: z.string(),
-  /** Whether the outbox has written it to Taiga already. */
+  /** Whether the write-back has written it to Taiga already. */
   posted: z.boolean(),
 });
 export const RunComments = z.object({ comments: z.array(RunComment) });

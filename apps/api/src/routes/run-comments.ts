@@ -21,13 +21,13 @@ export function runCommentRoutes(services: ApiServices): AnyRoute[] {
       path: '/runs/:runId/comments',
       tag: 'runs',
       summary:
-        "The Taiga comments of the run's events, oldest first, and whether the outbox has posted each yet",
+        "The Taiga comments of the run's events, oldest first, and whether the write-back has posted each yet",
       params: RunParams,
       responses: { 200: { description: 'The comments', schema: RunComments } },
       async handler({ params, principal }) {
         const run = await visibleRun(services, principal, params.runId);
-        // The outbox's cursor first: an event it reflected is then surely among the events read after it.
-        const cursor = await store.outbox.cursor(run.id);
+        // The write-back's cursor first: an event it reflected is then surely among the events read after it.
+        const cursor = await store.writeBack.cursor(run.id);
         const events: RunEvent[] = [];
         for (;;) {
           const page = await store.events.readRun(run.id, { after: events.at(-1)?.id, count: pageSize });

@@ -15,8 +15,8 @@ import {
 import type { CommentRecord, RunCommands, StateStore } from '@tundra/core/server';
 import { mayModify, type ProjectMembers, type TaigaClient, type TaigaHistoryEntry } from '@tundra/taiga';
 import type { Logger } from 'pino';
-import { TaigaItemGoneError } from '../outbox/gone-items.js';
 import type { StatusCache } from '../taiga/status-cache.js';
+import { TaigaItemGoneError } from '../write-back/gone-items.js';
 import { applyCommandActions, type RemarkOrigin } from './command-actions.js';
 import type { ConversationMetrics } from './metrics.js';
 import { refreshTracked, type TrackedItem } from './tracked-item.js';

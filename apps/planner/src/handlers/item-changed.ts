@@ -10,7 +10,7 @@ import {
   resolveStatusMapping,
   type StepRun,
   type StepRunEvent,
-  writebackTargets,
+  writeBackTargets,
 } from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
 import type { Logger } from 'pino';
@@ -150,7 +150,7 @@ async function moveLoneTask(
 ): Promise<MoveOutcome> {
   const steps = await deps.store.runs.listSteps(run.id);
   const step = steps.find((s) => s.taigaTaskId === run.taigaItem.id) ?? null;
-  const shown = writebackTargets(run, steps, move.mapping).find(
+  const shown = writeBackTargets(run, steps, move.mapping).find(
     (target) => target.type === 'task' && target.id === run.taigaItem.id,
   );
   if (!shown) return { outcome: 'ignored', reason: 'Tundra does not show the run on its task' };

@@ -4,7 +4,7 @@ import {
   resolveStatusMapping,
   type StartTrigger,
   type TaigaItemRef,
-  writebackTargets,
+  writeBackTargets,
 } from '@tundra/core';
 import type { JobHandler, JobQueues, RunCommands, StateStore } from '@tundra/core/server';
 import { type TaigaClient, type TaigaHistoryEntry, TaigaNotFoundError } from '@tundra/taiga';
@@ -192,7 +192,7 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
         .filter((step) => step.status === 'needs_qa' || step.status === 'blocked')
         .flatMap((step) => step.taigaTaskId ?? []),
     );
-    const checks = writebackTargets(run, steps, mapping).filter(
+    const checks = writeBackTargets(run, steps, mapping).filter(
       (target) =>
         (target.type === run.taigaItem.type && target.id === run.taigaItem.id) ||
         (target.type === 'task' && waiting.has(target.id)),

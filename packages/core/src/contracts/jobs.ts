@@ -13,7 +13,8 @@ export const QueueName = {
   Execute: 'tundra-execute',
   Qa: 'tundra-qa',
   Control: 'tundra-control',
-  TaigaSync: 'tundra-taiga-sync',
+  // The queue's name predates the name write-back; queued jobs live under it, so it stays.
+  WriteBack: 'tundra-taiga-sync',
   Reconcile: 'tundra-reconcile',
   Report: 'tundra-report',
 } as const;
@@ -91,7 +92,7 @@ export const TaigaItemChangedJob = z.object({
   unblocked: z.boolean().optional(),
   botAssigned: z.boolean().optional(),
 });
-export const TaigaSyncJob = z.object({
+export const WriteBackJob = z.object({
   ...runKeyed,
   stepRunId: StepRunId.nullable(),
   /** Make every item of the run match, events or not: the reconciler found Taiga showing an older write. */
@@ -192,9 +193,10 @@ export const jobCatalog = {
     backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
+  // The write-back's job; queued jobs carry this name, so it keeps it.
   'taiga.sync': job({
-    queue: QueueName.TaigaSync,
-    schema: TaigaSyncJob,
+    queue: QueueName.WriteBack,
+    schema: WriteBackJob,
     attempts: 12,
     backoff: { baseMs: 1_000, maxMs: 60_000 },
     timeoutMs: 120_000,

@@ -113,14 +113,17 @@ export function createKeys(prefix = 'tundra') {
     hostEngines: (host: string) => `${prefix}:engines:${host}`,
     /** CI's last verdict on each commit of the run (SHA → JSON): a step that reaches QA after CI reported gets it. */
     runCiVerdicts: (runId: string) => `${run(runId)}:ci`,
-    /** Which Taiga events the outbox has already reflected for the run (the last run-stream id). */
-    outboxCursor: (runId: string) => `${run(runId)}:outbox-cursor`,
+    /**
+     * Which Taiga events the write-back has already reflected for the run (the last run-stream id). The write-back's
+     * keys keep their first name, `outbox-*`, in Redis: renaming stored keys would lose their state.
+     */
+    writeBackCursor: (runId: string) => `${run(runId)}:outbox-cursor`,
     /** Held while one write-back of the run is in progress: comments go out once and in order. */
-    outboxLock: (runId: string) => `${run(runId)}:outbox-lock`,
+    writeBackLock: (runId: string) => `${run(runId)}:outbox-lock`,
     /** Set by each write-back job of the run: the lock's holder goes round again until it finds it unset. */
-    outboxPending: (runId: string) => `${run(runId)}:outbox-pending`,
+    writeBackPending: (runId: string) => `${run(runId)}:outbox-pending`,
     /** Set with the pending flag when every item of the run must be written again, events or not. */
-    outboxRefresh: (runId: string) => `${run(runId)}:outbox-refresh`,
+    writeBackRefresh: (runId: string) => `${run(runId)}:outbox-refresh`,
     /** What people said on the run's items that the agent should read (JSON per remark, oldest first, capped). */
     runRemarks: (runId: string) => `${run(runId)}:remarks`,
     /** The run's Taiga items that were deleted (`userstory:<id>`, `task:<id>`): nothing is written to them any more. */

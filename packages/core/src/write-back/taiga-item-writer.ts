@@ -9,7 +9,7 @@ import {
   type TaigaItemSnapshot,
   type TaigaItemWrite,
 } from './taiga-item-port.js';
-import type { ItemWriteback } from './writeback-plan.js';
+import type { ItemWriteBack } from './write-back-plan.js';
 
 /** A project's Taiga statuses (id and slug), per kind of item. */
 export interface ItemStatuses {
@@ -18,7 +18,7 @@ export interface ItemStatuses {
 }
 
 /** What a write-back did: PATCHes sent, comments posted (with when Taiga had each). */
-export interface WritebackReport {
+export interface WriteBackReport {
   patched: number;
   posted: { eventId: string; at: string; postedAt: number }[];
   conflicts: number;
@@ -56,10 +56,10 @@ export class TaigaItemWriter {
    * (posted by an attempt that failed afterwards) is not posted again.
    */
   async write(
-    work: readonly ItemWriteback[],
+    work: readonly ItemWriteBack[],
     context: { statuses: ItemStatuses; projectId: string; retried: boolean },
-  ): Promise<WritebackReport> {
-    const report: WritebackReport = { patched: 0, posted: [], conflicts: 0 };
+  ): Promise<WriteBackReport> {
+    const report: WriteBackReport = { patched: 0, posted: [], conflicts: 0 };
     await Promise.all(
       work.map((item) => this.inOrder(item.item, () => this.writeItem(item, context, report))),
     );
@@ -80,9 +80,9 @@ export class TaigaItemWriter {
   }
 
   private async writeItem(
-    work: ItemWriteback,
+    work: ItemWriteBack,
     context: { statuses: ItemStatuses; projectId: string; retried: boolean },
-    report: WritebackReport,
+    report: WriteBackReport,
   ): Promise<void> {
     const { item } = work;
     if (work.reread) this.known.delete(itemKeyOf(item));
@@ -135,7 +135,7 @@ export class TaigaItemWriter {
       }
       if (conflicts >= this.conflictRetries) {
         this.known.delete(key);
-        throw new TaigaWritebackConflictError(item, conflicts + 1);
+        throw new TaigaWriteBackConflictError(item, conflicts + 1);
       }
       current = await this.read(item);
     }
@@ -163,7 +163,7 @@ export class TaigaItemWriter {
 }
 
 /** Taiga kept refusing the version of an item: someone else writes it all the time. The job retries later. */
-export class TaigaWritebackConflictError extends TundraError {
+export class TaigaWriteBackConflictError extends TundraError {
   readonly code = 'TAIGA_WRITEBACK_CONFLICT';
   constructor(
     readonly item: TaigaItemKey,

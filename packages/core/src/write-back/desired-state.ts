@@ -11,7 +11,7 @@ import {
 import type { TaigaItemKey } from './taiga-item-port.js';
 
 /** One Taiga item and how Tundra wants it to look. */
-export interface WritebackTarget extends TaigaItemKey {
+export interface WriteBackTarget extends TaigaItemKey {
   desired: TaigaItemState;
 }
 
@@ -35,12 +35,12 @@ const runAsTaskStatus: Record<ProtocolRunStatus, StepRunStatus> = {
  * step's task. When a step shows on the run's own task (a lone task planned by `taiga-tasks`), the step's state
  * wins while the run is active and the run's once it has ended.
  */
-export function writebackTargets(
+export function writeBackTargets(
   run: ProtocolRun,
   steps: readonly StepRun[],
   mapping: ResolvedStatusMapping,
-): WritebackTarget[] {
-  const targets: WritebackTarget[] = [];
+): WriteBackTarget[] {
+  const targets: WriteBackTarget[] = [];
   const reason = run.reason ?? undefined;
   const runEnded = run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed';
   const stepOnItem =

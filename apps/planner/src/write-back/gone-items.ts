@@ -1,4 +1,4 @@
-import type { ItemWriteback, TaigaItemKey, TaigaItemPort } from '@tundra/core';
+import type { ItemWriteBack, TaigaItemKey, TaigaItemPort } from '@tundra/core';
 import { TundraError } from '@tundra/core';
 import { TaigaNotFoundError } from '@tundra/taiga';
 
@@ -34,14 +34,14 @@ export function goneAwarePort(port: TaigaItemPort): TaigaItemPort {
  * would have been told is told on the run's own item (when that is still there).
  */
 export function withoutGoneItems(
-  work: readonly ItemWriteback[],
+  work: readonly ItemWriteBack[],
   runItem: TaigaItemKey,
   gone: (item: TaigaItemKey) => boolean,
-): ItemWriteback[] {
+): ItemWriteBack[] {
   const kept = work.filter((entry) => !gone(entry.item));
   const orphaned = work.filter((entry) => gone(entry.item)).flatMap((entry) => entry.comments);
   if (orphaned.length === 0 || gone(runItem)) return kept;
-  const same = (entry: ItemWriteback) => entry.item.type === runItem.type && entry.item.id === runItem.id;
+  const same = (entry: ItemWriteBack) => entry.item.type === runItem.type && entry.item.id === runItem.id;
   const own = kept.find(same);
   const comments = [...(own?.comments ?? []), ...orphaned];
   return own

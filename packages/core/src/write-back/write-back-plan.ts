@@ -4,7 +4,7 @@ import type { StepRun } from '../contracts/step-run.js';
 import { eventSpec } from '../events/event-catalog.js';
 import { commentFor } from '../events/run-comments.js';
 import type { ResolvedStatusMapping, TaigaItemState } from '../mapping/status-mapping.js';
-import { writebackTargets } from './desired-state.js';
+import { writeBackTargets } from './desired-state.js';
 import { itemKeyOf, type TaigaItemKey } from './taiga-item-port.js';
 
 /** A comment to post, with the event it tells of. */
@@ -16,7 +16,7 @@ export interface PendingComment {
 }
 
 /** What one Taiga item needs: its board state (null: leave it) and its comments, oldest first. */
-export interface ItemWriteback {
+export interface ItemWriteBack {
   readonly item: TaigaItemKey;
   readonly desired: TaigaItemState | null;
   readonly comments: readonly PendingComment[];
@@ -30,17 +30,17 @@ export interface ItemWriteback {
  * cancelled run shows on each task). The desired state is the run's as it is now, so duplicate and reordered
  * batches are harmless. Pure.
  */
-export function writebackPlan(input: {
+export function writeBackPlan(input: {
   events: readonly RunEvent[];
   run: ProtocolRun;
   steps: readonly StepRun[];
   mapping: ResolvedStatusMapping;
   /** Every item of the run, events or not, read afresh: Taiga was found showing an older write. */
   refresh?: boolean;
-}): ItemWriteback[] {
+}): ItemWriteBack[] {
   const { events, run, steps } = input;
   const reread = input.refresh === true;
-  const targets = writebackTargets(run, steps, input.mapping);
+  const targets = writeBackTargets(run, steps, input.mapping);
   const work = new Map<
     string,
     { item: TaigaItemKey; desired: TaigaItemState | null; comments: PendingComment[]; reread: boolean }

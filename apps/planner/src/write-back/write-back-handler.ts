@@ -1,5 +1,5 @@
 import {
-  type ItemWriteback,
+  type ItemWriteBack,
   type JobPayload,
   type Project,
   type ProtocolRun,
@@ -8,7 +8,7 @@ import {
   stateTagFor,
   stateTagsPatch,
   type TaigaItemWriter,
-  writebackPlan,
+  writeBackPlan,
 } from '@tundra/core';
 import type { JobContext, JobHandler, StateStore } from '@tundra/core/server';
 import type { TaigaClient } from '@tundra/taiga';
@@ -16,21 +16,21 @@ import type { Histogram } from 'prom-client';
 import type { StatusCache } from '../taiga/status-cache.js';
 import { TaigaItemGoneError, withoutGoneItems } from './gone-items.js';
 
-export interface TaigaSyncDeps {
+export interface WriteBackDeps {
   store: StateStore;
   /** Built on `goneAwarePort`, so a 404 names the item that is gone. */
   writer: TaigaItemWriter;
   /** For the state tags of projects that keep them (`stateTags`). */
   taiga: Pick<TaigaClient, 'patchUserStory'>;
   statuses: StatusCache;
-  writebackLag: Histogram<'kind'>;
+  writeBackLag: Histogram<'kind'>;
   now?: () => number;
 }
 
 type SyncResult = { outcome: 'gone' | 'busy' } | { patched: number; commented: number; rounds: number };
 
 /**
- * `taiga.sync`, the outbox: reflects in Taiga the run's events not reflected yet, as the event catalog says
+ * `taiga.sync`, the write-back: reflects in Taiga the run's events not reflected yet, as the event catalog says
  * (statuses and blocked flags of the items they concern, and their comments), through the item writer: one PATCH
  * per item carries its status and its first comment.
  *
@@ -39,20 +39,20 @@ type SyncResult = { outcome: 'gone' | 'busy' } | { patched: number; commented: n
  * cursor) first looks for the comment's marker in Taiga's history. A job that finds the run's write-back busy does
  * not wait: it leaves the run marked pending, and the holder goes round again before it lets go.
  */
-export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.sync'> {
+export function createWriteBackHandler(deps: WriteBackDeps): JobHandler<'taiga.sync'> {
   return async (payload, context) => {
     const runId = payload.protocolRunId;
-    await deps.store.outbox.markPending(runId, { refresh: payload.refresh === true });
+    await deps.store.writeBack.markPending(runId, { refresh: payload.refresh === true });
     let total = { patched: 0, commented: 0, rounds: 0 };
     for (;;) {
-      const token = await deps.store.outbox.acquireLock(runId, lockTtlMs);
+      const token = await deps.store.writeBack.acquireLock(runId, lockTtlMs);
       // The holder checks the flag after letting go, so this job's mark is not lost.
       if (token === null) return total.rounds > 0 ? total : { outcome: 'busy' };
       try {
         for (
-          let asked = await deps.store.outbox.takePending(runId);
+          let asked = await deps.store.writeBack.takePending(runId);
           asked;
-          asked = await deps.store.outbox.takePending(runId)
+          asked = await deps.store.writeBack.takePending(runId)
         ) {
           const round = await syncRun(deps, payload, context, {
             again: total.rounds > 0,
@@ -66,10 +66,10 @@ export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.s
           };
         }
       } finally {
-        await deps.store.outbox.releaseLock(runId, token);
+        await deps.store.writeBack.releaseLock(runId, token);
       }
       // A job that marked the run after the last take and found the lock held left its events to us.
-      if (!(await deps.store.outbox.isPending(runId))) return total;
+      if (!(await deps.store.writeBack.isPending(runId))) return total;
     }
   };
 }
@@ -77,7 +77,7 @@ export function createTaigaSyncHandler(deps: TaigaSyncDeps): JobHandler<'taiga.s
 const lockTtlMs = 120_000;
 
 async function syncRun(
-  deps: TaigaSyncDeps,
+  deps: WriteBackDeps,
   payload: JobPayload<'taiga.sync'>,
   context: JobContext,
   { again, refresh, afterGone = false }: { again: boolean; refresh: boolean; afterGone?: boolean },
@@ -87,7 +87,7 @@ async function syncRun(
   // Events first, state second: a transition writes both at once, so the state read after the events is at least
   // as new as every event the comments describe (a plan comment never lists the steps from before the plan).
   const runId = payload.protocolRunId;
-  const cursor = await deps.store.outbox.cursor(runId);
+  const cursor = await deps.store.writeBack.cursor(runId);
   const events = await deps.store.events.readRun(runId, {
     ...(cursor ? { after: cursor } : {}),
     count: 1_000,
@@ -100,7 +100,7 @@ async function syncRun(
   // An item a person deleted is final: it is never written again, and no job retries against its 404.
   const gone = await deps.store.conversation.goneItems(runId);
   const work = withoutGoneItems(
-    writebackPlan({ events, run, steps, mapping: resolveStatusMapping(project.statusMapping), refresh }),
+    writeBackPlan({ events, run, steps, mapping: resolveStatusMapping(project.statusMapping), refresh }),
     run.taigaItem,
     (item) => gone.has(`${item.type}:${item.id}`),
   );
@@ -120,15 +120,15 @@ async function syncRun(
     return syncRun(deps, payload, context, { again, refresh, afterGone: true });
   }
   await syncStateTag(deps, project, run, steps, work, gone);
-  await deps.store.outbox.advance(runId, events.at(-1)!.id);
+  await deps.store.writeBack.advance(runId, events.at(-1)!.id);
   for (const posted of report.posted) {
-    deps.writebackLag.observe(
+    deps.writeBackLag.observe(
       { kind: 'comment' },
       Math.max(0, (posted.postedAt - Date.parse(posted.at)) / 1000),
     );
   }
   const newest = events.at(-1)!;
-  deps.writebackLag.observe({ kind: 'event' }, Math.max(0, (now() - Date.parse(newest.at)) / 1000));
+  deps.writeBackLag.observe({ kind: 'event' }, Math.max(0, (now() - Date.parse(newest.at)) / 1000));
   logger.debug(
     {
       patched: report.patched,
@@ -146,11 +146,11 @@ async function syncRun(
  * own tags are left alone.
  */
 async function syncStateTag(
-  deps: TaigaSyncDeps,
+  deps: WriteBackDeps,
   project: Project,
   run: ProtocolRun,
   steps: readonly StepRun[],
-  work: readonly ItemWriteback[],
+  work: readonly ItemWriteBack[],
   gone: ReadonlySet<string>,
 ): Promise<void> {
   const story = run.taigaItem;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../events/run-comments.js';
 import type { TaigaItemKey, TaigaItemPort, TaigaItemSnapshot, TaigaItemWrite } from './taiga-item-port.js';
-import { TaigaItemWriter, TaigaWritebackConflictError } from './taiga-item-writer.js';
-import type { ItemWriteback } from './writeback-plan.js';
+import { TaigaItemWriter, TaigaWriteBackConflictError } from './taiga-item-writer.js';
+import type { ItemWriteBack } from './write-back-plan.js';
 
 const statuses = {
   task: [
@@ -45,7 +45,7 @@ function fakeTaiga(options: { staleOnce?: boolean; history?: string[] } = {}) {
   return { port, calls, comments, current: () => item };
 }
 
-const work = (overrides: Partial<ItemWriteback> = {}): ItemWriteback => ({
+const work = (overrides: Partial<ItemWriteBack> = {}): ItemWriteBack => ({
   item: task,
   desired: { statusSlug: 'in-progress', isBlocked: false, blockedNote: '' },
   comments: [{ eventId: '1-0', at: '2026-01-01T00:00:00.000Z', text: 'step done' }],
@@ -117,7 +117,7 @@ describe('TaigaItemWriter', () => {
     const taiga = fakeTaiga();
     const port: TaigaItemPort = { ...taiga.port, writeItem: async () => 'stale_version' };
     const writer = new TaigaItemWriter({ port, conflictRetries: 2 });
-    await expect(writer.write([work()], context)).rejects.toBeInstanceOf(TaigaWritebackConflictError);
+    await expect(writer.write([work()], context)).rejects.toBeInstanceOf(TaigaWriteBackConflictError);
   });
 
   it('does not post again, on a retry, a comment whose marker Taiga already has', async () => {

@@ -3,7 +3,7 @@ import type { ProtocolRun } from '../contracts/protocol-run.js';
 import type { RunEvent } from '../contracts/run-event.js';
 import type { StepRun } from '../contracts/step-run.js';
 import { resolveStatusMapping } from '../mapping/status-mapping.js';
-import { writebackPlan } from './writeback-plan.js';
+import { writeBackPlan } from './write-back-plan.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const run: ProtocolRun = {
@@ -50,9 +50,9 @@ const event = (id: string, type: string, entityId: string): RunEvent => ({
   payload: {},
 });
 
-describe('writebackPlan', () => {
+describe('writeBackPlan', () => {
   it("puts a step's status and comment on the step's task only, for one PATCH", () => {
-    const plan = writebackPlan({
+    const plan = writeBackPlan({
       events: [event('1-0', 'step_run.execution_finished', steps[0]!.id)],
       run,
       steps,
@@ -67,7 +67,7 @@ describe('writebackPlan', () => {
   });
 
   it("syncs every item of the run for a run's event, and comments on the story", () => {
-    const plan = writebackPlan({
+    const plan = writeBackPlan({
       events: [event('2-0', 'protocol_run.blocked', run.id)],
       run,
       steps,
@@ -85,11 +85,11 @@ describe('writebackPlan', () => {
       event('3-0', 'step_run.interrupted', steps[0]!.id),
       event('4-0', 'protocol_run.created', run.id),
     ];
-    expect(writebackPlan({ events, run, steps, mapping })).toEqual([]);
+    expect(writeBackPlan({ events, run, steps, mapping })).toEqual([]);
   });
 
   it('writes every item afresh on a refresh, events or not', () => {
-    const plan = writebackPlan({ events: [], run, steps, mapping, refresh: true });
+    const plan = writeBackPlan({ events: [], run, steps, mapping, refresh: true });
     expect(plan.map((w) => [w.item.id, w.reread])).toEqual([
       [1, true],
       [10, true],
