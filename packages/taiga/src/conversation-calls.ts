@@ -17,9 +17,9 @@ export interface TaigaHistorySince {
 /** Who may do what in a project, and what people said on items: memberships, roles, history, comments. */
 export interface TaigaConversationCalls {
   /** The project's members with their role and admin flag (`GET /memberships?project=`). */
-  listMemberships(projectId: number): Promise<TaigaMembership[]>;
+  listMemberships(taigaProjectId: number): Promise<TaigaMembership[]>;
   /** The project's roles with their permission names (`GET /roles?project=`). */
-  listRoles(projectId: number): Promise<TaigaRole[]>;
+  listRoles(taigaProjectId: number): Promise<TaigaRole[]>;
   taskHistory(id: number): Promise<TaigaHistoryEntry[]>;
   userStoryHistory(id: number): Promise<TaigaHistoryEntry[]>;
   /**

@@ -15,9 +15,9 @@ export interface ProjectMembersOptions {
 /** Who is a member of which project, with which role: read from Taiga and kept per project. */
 export interface ProjectMembers {
   /** The user's role in the Taiga project, or null when the user is no member. */
-  roleOf(projectId: number, userId: number): Promise<MemberRole | null>;
+  roleOf(taigaProjectId: number, userId: number): Promise<MemberRole | null>;
   /** Reads the project's members again at the next question (a membership changed). */
-  forget(projectId: number): void;
+  forget(taigaProjectId: number): void;
 }
 
 interface Entry {
@@ -39,31 +39,31 @@ export function createProjectMembers(
   const entries = new Map<number, Entry>();
   const loading = new Map<number, Promise<Entry>>();
 
-  const load = (projectId: number): Promise<Entry> => {
-    let pending = loading.get(projectId);
+  const load = (taigaProjectId: number): Promise<Entry> => {
+    let pending = loading.get(taigaProjectId);
     if (!pending) {
-      pending = Promise.all([client.listMemberships(projectId), client.listRoles(projectId)])
+      pending = Promise.all([client.listMemberships(taigaProjectId), client.listRoles(taigaProjectId)])
         .then(([memberships, roles]) => {
           const entry = { loadedAt: now(), members: memberRoles(memberships, roles) };
-          entries.set(projectId, entry);
+          entries.set(taigaProjectId, entry);
           return entry;
         })
-        .finally(() => loading.delete(projectId));
-      loading.set(projectId, pending);
+        .finally(() => loading.delete(taigaProjectId));
+      loading.set(taigaProjectId, pending);
     }
     return pending;
   };
 
   return {
-    async roleOf(projectId, userId) {
-      let entry = entries.get(projectId);
-      if (!entry || now() - entry.loadedAt >= ttlMs) entry = await load(projectId);
+    async roleOf(taigaProjectId, userId) {
+      let entry = entries.get(taigaProjectId);
+      if (!entry || now() - entry.loadedAt >= ttlMs) entry = await load(taigaProjectId);
       else if (!entry.members.has(userId) && now() - entry.loadedAt >= unknownUserRefreshMs)
-        entry = await load(projectId);
+        entry = await load(taigaProjectId);
       return entry.members.get(userId) ?? null;
     },
-    forget(projectId) {
-      entries.delete(projectId);
+    forget(taigaProjectId) {
+      entries.delete(taigaProjectId);
     },
   };
 }

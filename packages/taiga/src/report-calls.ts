@@ -16,20 +16,20 @@ import type {
 /** What reports read from Taiga (issues, their values and history) and write to it (wiki pages and links). */
 export interface TaigaReportCalls {
   listIssues(filters: IssueFilters, mode?: PaginationMode): Promise<TaigaIssueSummary[]>;
-  listIssueStatuses(projectId: number): Promise<TaigaIssueStatus[]>;
-  listIssueTypes(projectId: number): Promise<TaigaIssueValue[]>;
-  listSeverities(projectId: number): Promise<TaigaIssueValue[]>;
-  listPriorities(projectId: number): Promise<TaigaIssueValue[]>;
+  listIssueStatuses(taigaProjectId: number): Promise<TaigaIssueStatus[]>;
+  listIssueTypes(taigaProjectId: number): Promise<TaigaIssueValue[]>;
+  listSeverities(taigaProjectId: number): Promise<TaigaIssueValue[]>;
+  listPriorities(taigaProjectId: number): Promise<TaigaIssueValue[]>;
   issueHistory(id: number): Promise<TaigaHistoryEntry[]>;
   /** The page with that slug in the project, or null when there is none (Taiga's 404). */
-  findWikiPage(projectId: number, slug: string): Promise<TaigaWikiPage | null>;
+  findWikiPage(taigaProjectId: number, slug: string): Promise<TaigaWikiPage | null>;
   createWikiPage(body: WikiPageCreateBody): Promise<TaigaWikiPage>;
   /** Read-compute-write with the page's `version`; see `patchWithVersion`. */
   patchWikiPage(
     id: number,
     change: (current: TaigaWikiPage) => { content: string } | null,
   ): Promise<PatchOutcome<TaigaWikiPage>>;
-  listWikiLinks(projectId: number): Promise<TaigaWikiLink[]>;
+  listWikiLinks(taigaProjectId: number): Promise<TaigaWikiLink[]>;
   createWikiLink(body: WikiLinkCreateBody): Promise<TaigaWikiLink>;
 }
 

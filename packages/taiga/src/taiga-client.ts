@@ -69,13 +69,13 @@ export interface TaigaClient
   me(): Promise<TaigaUser>;
   getProject(id: number): Promise<TaigaProject>;
   getProjectBySlug(slug: string): Promise<TaigaProject>;
-  listTaskStatuses(projectId: number): Promise<TaigaTaskStatus[]>;
-  listUserStoryStatuses(projectId: number): Promise<TaigaUserStoryStatus[]>;
+  listTaskStatuses(taigaProjectId: number): Promise<TaigaTaskStatus[]>;
+  listUserStoryStatuses(taigaProjectId: number): Promise<TaigaUserStoryStatus[]>;
 
   listTasks(filters: TaskFilters, mode?: PaginationMode): Promise<TaigaTaskSummary[]>;
   listTasksPage(filters: TaskFilters, page: number, pageSize?: number): Promise<TaigaPage<TaigaTaskSummary>>;
   getTask(id: number): Promise<TaigaTask>;
-  getTaskByRef(projectId: number, ref: number): Promise<TaigaTask>;
+  getTaskByRef(taigaProjectId: number, ref: number): Promise<TaigaTask>;
   createTask(body: TaskCreateBody): Promise<TaigaTask>;
   /** Read-compute-write with Taiga's `version`; see `patchWithVersion`. */
   patchTask(id: number, change: (current: TaigaTask) => TaskChange | null): Promise<PatchOutcome<TaigaTask>>;
@@ -83,7 +83,7 @@ export interface TaigaClient
 
   listUserStories(filters: UserStoryFilters, mode?: PaginationMode): Promise<TaigaUserStorySummary[]>;
   getUserStory(id: number): Promise<TaigaUserStory>;
-  getUserStoryByRef(projectId: number, ref: number): Promise<TaigaUserStory>;
+  getUserStoryByRef(taigaProjectId: number, ref: number): Promise<TaigaUserStory>;
   createUserStory(body: UserStoryCreateBody): Promise<TaigaUserStory>;
   patchUserStory(
     id: number,

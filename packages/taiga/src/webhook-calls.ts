@@ -4,7 +4,7 @@ import type { TaigaWebhook, TaigaWebhookLog, WebhookCreateBody, WebhookPatchBody
 /** A project's webhooks and their delivery logs. Taiga lets only project admins see or change them. */
 export interface TaigaWebhookCalls {
   /** The webhooks the bot may see: those of projects it administers (anyone else gets `[]`, not 403). */
-  listWebhooks(projectId?: number): Promise<TaigaWebhook[]>;
+  listWebhooks(taigaProjectId?: number): Promise<TaigaWebhook[]>;
   getWebhook(id: number): Promise<TaigaWebhook>;
   createWebhook(body: WebhookCreateBody): Promise<TaigaWebhook>;
   patchWebhook(id: number, body: WebhookPatchBody): Promise<TaigaWebhook>;

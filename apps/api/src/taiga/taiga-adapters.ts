@@ -1,4 +1,4 @@
-import { StatusMappingError } from '@tundra/core';
+import { StatusMappingError, TaigaItemType } from '@tundra/core';
 import { type TaigaClient, TaigaNotFoundError, type TaigaProject, verifyProjectMapping } from '@tundra/taiga';
 import type {
   ProjectCheckInput,
@@ -112,11 +112,11 @@ export function createTaigaItemResolver(
 ): TaigaItemResolver {
   return {
     async resolve(project, ref) {
-      const projectId = project.taiga.projectId;
-      const story = await orNull(() => client.getUserStoryByRef(projectId, ref));
-      if (story) return { type: 'userstory', id: story.id, ref: story.ref, subject: story.subject };
-      const task = await orNull(() => client.getTaskByRef(projectId, ref));
-      return task ? { type: 'task', id: task.id, ref: task.ref, subject: task.subject } : null;
+      const taigaProjectId = project.taiga.projectId;
+      const story = await orNull(() => client.getUserStoryByRef(taigaProjectId, ref));
+      if (story) return { type: TaigaItemType.Story, id: story.id, ref: story.ref, subject: story.subject };
+      const task = await orNull(() => client.getTaskByRef(taigaProjectId, ref));
+      return task ? { type: TaigaItemType.Task, id: task.id, ref: task.ref, subject: task.subject } : null;
     },
   };
 }
