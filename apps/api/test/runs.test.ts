@@ -312,7 +312,7 @@ describe('POST /runs/{runId}/actions/{action}', () => {
     });
     // Pausing a running run stops its engines: the dispatcher published the stop signal and a write-back job.
     const sync = await h.queues.queue(QueueName.WriteBack).getJob(`sync-${run.id}-${paused.body.eventId}`);
-    expect(sync?.name).toBe('taiga.sync');
+    expect(sync?.name).toBe('taiga.write_back');
 
     const resumed = await h.request('POST', `/runs/${run.id}/actions/resume`, {
       headers: key('resume-1'),

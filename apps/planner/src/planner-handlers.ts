@@ -110,6 +110,19 @@ export async function createPlannerHandlers(
         logger,
       }),
   };
+  const writeBack = createWriteBackHandler({
+    store,
+    writer,
+    taiga,
+    statuses,
+    writeBackLag: new Histogram({
+      name: 'tundra_taiga_writeback_lag_seconds',
+      help: 'Time from a Tundra transition to Taiga reflecting it: per comment (kind=comment), per write-back (kind=event).',
+      labelNames: ['kind'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+  });
   const handlers = {
     'run.start': createStartRunHandler({ ...planDeps, statuses, botUserId }),
     'run.replan': createReplanRunHandler(planDeps),
@@ -135,19 +148,9 @@ export async function createPlannerHandlers(
       metrics: createConversationMetrics(registry),
     }),
     'pr.feedback': createPullRequestFeedbackHandler(delivery),
-    'taiga.sync': createWriteBackHandler({
-      store,
-      writer,
-      taiga,
-      statuses,
-      writeBackLag: new Histogram({
-        name: 'tundra_taiga_writeback_lag_seconds',
-        help: 'Time from a Tundra transition to Taiga reflecting it: per comment (kind=comment), per write-back (kind=event).',
-        labelNames: ['kind'] as const,
-        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-        registers: [registry],
-      }),
-    }),
+    'taiga.write_back': writeBack,
+    // Jobs queued under the write-back's first name, before it was renamed.
+    'taiga.sync': writeBack,
     reconcile: createReconcileHandler({
       store,
       queues,

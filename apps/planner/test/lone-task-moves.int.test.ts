@@ -248,3 +248,26 @@ describe('board moves of a lone task', () => {
     expect((await store.runs.getRun(runId))?.status).toBe('running');
   });
 });
+
+describe("the write-back's first job name", () => {
+  it('still handles a taiga.sync job queued before the rename to taiga.write_back (tundra)', async () => {
+    const projectId = await registerProject('tundra');
+    const { runId, taskId } = await startLoneTask('tundra', projectId);
+    const shown = await taskSlug('tundra', taskId);
+    await personMoves('tundra', taskId, 'approved');
+
+    // Added as a planner of before the rename did: straight to the queue, under the old name.
+    const jobId = `test-old-name-${randomUUID()}`;
+    const payload = {
+      projectId,
+      correlationId: `corr-${jobId}`,
+      protocolRunId: runId,
+      stepRunId: null,
+      refresh: true,
+    };
+    await queues.queue(QueueName.WriteBack).add('taiga.sync', payload, { jobId });
+    const job = await waitForJob(redis, QueueName.WriteBack, jobId);
+    expect(await job.getState()).toBe('completed');
+    expect(await taskSlug('tundra', taskId)).toBe(shown);
+  });
+});

@@ -243,7 +243,7 @@ async function findMissedMoves(deps: ReconcileDeps, project: Project, logger: Lo
       const setBy = statusSetter(history);
       if (setBy !== null && setBy === (await deps.botUserId())) {
         await deps.queues.enqueue(
-          'taiga.sync',
+          'taiga.write_back',
           {
             projectId: project.id,
             correlationId: run.correlationId,

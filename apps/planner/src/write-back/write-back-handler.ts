@@ -30,7 +30,7 @@ export interface WriteBackDeps {
 type SyncResult = { outcome: 'gone' | 'busy' } | { patched: number; commented: number; rounds: number };
 
 /**
- * `taiga.sync`, the write-back: reflects in Taiga the run's events not reflected yet, as the event catalog says
+ * `taiga.write_back`, the write-back: reflects in Taiga the run's events not reflected yet, as the event catalog says
  * (statuses and blocked flags of the items they concern, and their comments), through the item writer: one PATCH
  * per item carries its status and its first comment.
  *
@@ -39,7 +39,10 @@ type SyncResult = { outcome: 'gone' | 'busy' } | { patched: number; commented: n
  * cursor) first looks for the comment's marker in Taiga's history. A job that finds the run's write-back busy does
  * not wait: it leaves the run marked pending, and the holder goes round again before it lets go.
  */
-export function createWriteBackHandler(deps: WriteBackDeps): JobHandler<'taiga.sync'> {
+/** The write-back's job names: its own, and its first one, which jobs queued before the rename carry. */
+type WriteBackJobName = 'taiga.write_back' | 'taiga.sync';
+
+export function createWriteBackHandler(deps: WriteBackDeps): JobHandler<WriteBackJobName> {
   return async (payload, context) => {
     const runId = payload.protocolRunId;
     await deps.store.writeBack.markPending(runId, { refresh: payload.refresh === true });
@@ -78,7 +81,7 @@ const lockTtlMs = 120_000;
 
 async function syncRun(
   deps: WriteBackDeps,
-  payload: JobPayload<'taiga.sync'>,
+  payload: JobPayload<WriteBackJobName>,
   context: JobContext,
   { again, refresh, afterGone = false }: { again: boolean; refresh: boolean; afterGone?: boolean },
 ): Promise<SyncResult> {
@@ -120,15 +123,18 @@ async function syncRun(
     return syncRun(deps, payload, context, { again, refresh, afterGone: true });
   }
   await syncStateTag(deps, project, run, steps, work, gone);
-  await deps.store.writeBack.advance(runId, events.at(-1)!.id);
+  // A refresh may find no event past the cursor: the cursor then stays, and there is no event lag to count.
+  const newest = events.at(-1);
+  if (newest) await deps.store.writeBack.advance(runId, newest.id);
   for (const posted of report.posted) {
     deps.writeBackLag.observe(
       { kind: 'comment' },
       Math.max(0, (posted.postedAt - Date.parse(posted.at)) / 1000),
     );
   }
-  const newest = events.at(-1)!;
-  deps.writeBackLag.observe({ kind: 'event' }, Math.max(0, (now() - Date.parse(newest.at)) / 1000));
+  if (newest) {
+    deps.writeBackLag.observe({ kind: 'event' }, Math.max(0, (now() - Date.parse(newest.at)) / 1000));
+  }
   logger.debug(
     {
       patched: report.patched,

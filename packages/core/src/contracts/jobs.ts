@@ -122,6 +122,15 @@ interface JobDefinition<S extends z.ZodType> {
 
 const job = <S extends z.ZodType>(definition: JobDefinition<S>) => definition;
 
+/** The write-back's job spec, under its name and its deprecated one. */
+const writeBack = job({
+  queue: QueueName.WriteBack,
+  schema: WriteBackJob,
+  attempts: 12,
+  backoff: { baseMs: 1_000, maxMs: 60_000 },
+  timeoutMs: 120_000,
+});
+
 /**
  * The job catalog: every job name with its queue, payload schema and retry policy. Payloads are parsed when
  * enqueued and again when handled.
@@ -193,14 +202,9 @@ export const jobCatalog = {
     backoff: { baseMs: 1_000, maxMs: 30_000 },
     timeoutMs: 60_000,
   }),
-  // The write-back's job; queued jobs carry this name, so it keeps it.
-  'taiga.sync': job({
-    queue: QueueName.WriteBack,
-    schema: WriteBackJob,
-    attempts: 12,
-    backoff: { baseMs: 1_000, maxMs: 60_000 },
-    timeoutMs: 120_000,
-  }),
+  'taiga.write_back': writeBack,
+  // The write-back's first name: jobs queued before the rename still carry it, and its handler still takes them.
+  'taiga.sync': writeBack,
   reconcile: job({
     queue: QueueName.Reconcile,
     schema: ReconcileJob,

@@ -46,7 +46,7 @@ export class EffectDispatcher {
     // One write-back job per transition, whatever mix of status and comment it asked for.
     const writeBack: Action = (applied) =>
       deps.queues.enqueue(
-        'taiga.sync',
+        'taiga.write_back',
         { ...ids(applied), stepRunId: applied.step?.id ?? null },
         { jobId: jobId('sync', applied) },
       );

@@ -15,8 +15,8 @@ afterAll(async () => redis?.stop());
 
 describe('job retries', () => {
   it('wait exponentially from the catalog base, never longer than its cap', () => {
-    // taiga.sync: 1 s, doubling, at most 60 s.
-    expect([1, 2, 3, 6, 7, 20].map((made) => jobRetryDelayMs('taiga.sync', made))).toEqual([
+    // taiga.write_back: 1 s, doubling, at most 60 s.
+    expect([1, 2, 3, 6, 7, 20].map((made) => jobRetryDelayMs('taiga.write_back', made))).toEqual([
       1_000, 2_000, 4_000, 32_000, 60_000, 60_000,
     ]);
     expect(jobRetryDelayMs('no.such.job', 3)).toBe(0);
