@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   type MachineDefinition,
@@ -50,5 +50,23 @@ describe('docs/architecture.md', () => {
     expect(tableAfter(heading).sort()).toEqual(
       tableOf(machine as MachineDefinition<string, string>, plan).sort(),
     );
+  });
+});
+
+describe("docs/architecture.md's walk of one webhook", () => {
+  it('names files that exist and hold the functions it names', () => {
+    const rows = tableAfter('## One webhook, hop by hop').map((row) => row.split('|'));
+    expect(rows.length).toBeGreaterThan(0);
+    const wrong = rows.flatMap(([hop, file, function_]) => {
+      const path = resolve(repoRoot, file!);
+      if (!existsSync(path)) return [`${hop}: no file ${file}`];
+      const source = readFileSync(path, 'utf8');
+      // `Class.method (lua/x.lua)`: the class and the method must both be there.
+      const names = function_!.split(' ')[0]!.split('.');
+      return names
+        .filter((name) => !new RegExp(`\\b${name}\\b`).test(source))
+        .map((name) => `${hop}: ${file} has no ${name}`);
+    });
+    expect(wrong).toEqual([]);
   });
 });
