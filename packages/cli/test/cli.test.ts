@@ -280,10 +280,18 @@ describe('tundra inbox replay', () => {
     );
     expect(empty.code).toBe(0);
     expect(empty.stdout).toContain('0 entries replayed');
-    const missing = await tundra(['inbox', 'replay', '--event', '1-0', '--ingester-url', url], env);
+    const missing = await tundra(['inbox', 'replay', '--delivery', '1-0', '--ingester-url', url], env);
     expect(missing.code).toBe(3);
+    // --event is the deprecated name of --delivery: it still asks for the same delivery.
+    const old = await tundra(['inbox', 'replay', '--event', '1-0', '--ingester-url', url], env);
+    expect(old.code).toBe(3);
+    const both = await tundra(
+      ['inbox', 'replay', '--delivery', '1-0', '--event', '1-0', '--ingester-url', url],
+      env,
+    );
+    expect(both.code).toBe(2);
     const wrong = await tundra(
-      ['inbox', 'replay', '--event', '1-0', '--ingester-url', url, '--token', 'x'],
+      ['inbox', 'replay', '--delivery', '1-0', '--ingester-url', url, '--token', 'x'],
       env,
     );
     expect(wrong.code).toBe(5);
