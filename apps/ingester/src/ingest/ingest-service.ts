@@ -152,7 +152,7 @@ export class IngestService {
       if (intents.length > 0 || mode.kind === 'recover') await this.deps.inbox.confirm(accepted.id);
     }
     // Debug, not info: a line per webhook cost about as much CPU as parsing and validating it. The inbox keeps every
-    // delivery, and the jobs carry the event id as their correlation id into every worker's log lines.
+    // delivery, and the jobs carry the delivery id as their correlation id into every worker's log lines.
     this.deps.logger.debug(
       {
         source: event.source,

@@ -190,12 +190,12 @@ export function route(event: IngestEvent, ctx: RouteContext): JobIntent[] {
   return intents;
 }
 
-/** A job's BullMQ id: derived from the event id, so a recovery re-drive of the same event cannot add it twice. */
+/** A job's BullMQ id: derived from the delivery id, so a recovery re-drive of the same delivery cannot add it twice. */
 export function jobIdFor(intent: JobIntent, deliveryId: string): string {
   return `${intent.job}-${intent.payload.projectId}-${deliveryId}`;
 }
 
-/** The intent's full payload, with the event id as source and correlation id. */
+/** The intent's full payload, with the delivery id as source (`sourceEventId`, its stored name) and correlation id. */
 export function jobPayloadFor<I extends JobIntent>(
   intent: I,
   deliveryId: string,

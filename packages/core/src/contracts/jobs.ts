@@ -27,7 +27,10 @@ const stepKeyed = { ...runKeyed, stepRunId: StepRunId };
 export const StartRunJob = z.object({
   ...base,
   taigaItem: TaigaItemRef,
-  /** The inbox event that caused it, for tracing back to the webhook. */
+  /**
+   * The delivery (inbox entry) that caused it, for tracing back to the webhook: its `deliveryId`. The field keeps its
+   * first name, as queued jobs and run events store it.
+   */
   sourceEventId: z.string().nullable(),
   /** Who asked for the run when a person did (an operator through the API) and why: recorded on its first event. */
   requestedBy: z.object({ actor: Actor, reason: z.string().nullable() }).optional(),
