@@ -42,6 +42,14 @@ describe('GET /api/v1/openapi.json', () => {
     expect(documented.sort()).toEqual(routed.sort());
   });
 
+  it('lists the canonical /runs routes and names the deprecated /protocols aliases once', async () => {
+    const { body } = await h.request('GET', '/openapi.json');
+    const paths = Object.keys(body.paths as Record<string, unknown>);
+    expect(paths).toContain('/api/v1/runs/{runId}');
+    expect(paths.filter((path) => path.includes('/protocols'))).toEqual([]);
+    expect(body.info.description).toContain('`/api/v1/protocols…` is a deprecated alias of `/api/v1/runs…`');
+  });
+
   it('describes parameters, bodies and errors from the zod schemas', async () => {
     const doc = (await h.request('GET', '/openapi.json')).body;
     const action = doc.paths['/api/v1/runs/{runId}/actions/{action}'].post;
