@@ -378,7 +378,7 @@ describe('the deprecated /protocols alias', () => {
     const old = await h.request('GET', `/protocols/${run.id}`);
     expect(old.status).toBe(200);
     expect(old.body).toEqual(canonical.body);
-    expect(old.headers.get('deprecation')).toBe('true');
+    expect(old.headers.get('deprecation')).toBe(`@${Date.parse('2026-12-05T00:00:00Z') / 1000}`);
     expect(old.headers.get('link')).toBe(`</api/v1/runs/${run.id}>; rel="successor-version"`);
     expect(canonical.headers.get('deprecation')).toBeNull();
 

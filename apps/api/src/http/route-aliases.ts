@@ -2,13 +2,14 @@ import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Deprecated path prefixes of the API and the canonical prefix each now goes by (same parameters, in the same
- * places). A request under an alias is served by the canonical route, with the `Deprecation` header and a `Link` to
- * the successor (RFC 9745, RFC 8288): one mechanism for every alias, so no route is declared twice.
+ * places). A request under an alias is served by the canonical route, with the `Deprecation` header (the moment of
+ * the deprecation, RFC 9745) and a `Link` to the successor (RFC 8288): one mechanism for every alias, so no route is
+ * declared twice.
  */
-export const deprecatedAliases: readonly { alias: string; canonical: string }[] = [
+export const deprecatedAliases: readonly { alias: string; canonical: string; since: string }[] = [
   // A run was first called a protocol (the domain type keeps the name ProtocolRun).
-  { alias: '/protocols', canonical: '/runs' },
-  { alias: '/projects/:id/protocols', canonical: '/projects/:id/runs' },
+  { alias: '/protocols', canonical: '/runs', since: '2026-12-05T00:00:00Z' },
+  { alias: '/projects/:id/protocols', canonical: '/projects/:id/runs', since: '2026-12-05T00:00:00Z' },
 ];
 
 const segmentsOf = (path: string) => path.split('/').slice(1);
@@ -17,9 +18,9 @@ const segmentsOf = (path: string) => path.split('/').slice(1);
  * The canonical path of `path`, or null when it is under no alias. Literal segments compare case-insensitively, as
  * express matches them; a parameter takes any segment and is kept as it is.
  */
-export function canonicalPath(path: string): string | null {
+export function canonicalPath(path: string): { path: string; since: string } | null {
   const segments = segmentsOf(path);
-  for (const { alias, canonical } of deprecatedAliases) {
+  for (const { alias, canonical, since } of deprecatedAliases) {
     const template = segmentsOf(alias);
     if (segments.length < template.length) continue;
     const fits = template.every(
@@ -27,7 +28,7 @@ export function canonicalPath(path: string): string | null {
     );
     if (!fits) continue;
     const head = segmentsOf(canonical).map((part, i) => (part.startsWith(':') ? segments[i]! : part));
-    return `/${[...head, ...segments.slice(template.length)].join('/')}`;
+    return { path: `/${[...head, ...segments.slice(template.length)].join('/')}`, since };
   }
   return null;
 }
@@ -37,9 +38,10 @@ export function serveDeprecatedAliases(basePath: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const canonical = canonicalPath(req.path);
     if (canonical !== null) {
-      req.url = `${canonical}${req.url.slice(req.path.length)}`;
-      res.setHeader('Deprecation', 'true');
-      res.setHeader('Link', `<${basePath}${canonical}>; rel="successor-version"`);
+      req.url = `${canonical.path}${req.url.slice(req.path.length)}`;
+      // A structured-field date: `@` and the seconds since the epoch.
+      res.setHeader('Deprecation', `@${Date.parse(canonical.since) / 1000}`);
+      res.setHeader('Link', `<${basePath}${canonical.path}>; rel="successor-version"`);
     }
     next();
   };
