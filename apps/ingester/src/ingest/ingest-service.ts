@@ -57,7 +57,7 @@ export class IngestService {
       onError: (error, ids) =>
         deps.logger.warn(
           { err: error, deliveryIds: ids },
-          'could not add the jobs of accepted events; recovery will re-drive them',
+          'could not add the jobs of accepted deliveries; recovery will re-drive them',
         ),
       onAdded: deps.onJobsAdded,
       windowMs: deps.batchWindowMs ?? 5,
@@ -65,7 +65,7 @@ export class IngestService {
     });
   }
 
-  /** Adds the jobs of every event accepted so far: resolves once they are in Redis (or left to recovery). */
+  /** Adds the jobs of every delivery accepted so far: resolves once they are in Redis (or left to recovery). */
   settled(): Promise<void> {
     return this.batch.flush();
   }
@@ -162,7 +162,7 @@ export class IngestService {
         jobs,
         replayOf: mode.kind === 'replay' ? mode.of : undefined,
       },
-      jobs.length > 0 ? 'event accepted' : 'event accepted, no rule matched',
+      jobs.length > 0 ? 'delivery accepted' : 'delivery accepted, no rule matched',
     );
     return {
       outcome: 'accepted',
