@@ -248,7 +248,7 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
         { timeout: 30_000 },
       )
       .toBe(1);
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     const blocked = await readItem(system.sandbox, 'userstory', story.id);
     expect(blocked.is_blocked).toBe(true);
     expect(blocked.comments.some((comment) => comment.includes('limits.reviewRounds'))).toBe(true);

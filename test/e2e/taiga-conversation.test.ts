@@ -168,7 +168,7 @@ describe('talking to Tundra from Taiga', () => {
     await assignToBot(system.sandbox, story.id, seed.users.bot.id);
     const runId = await system.runForStory('board-go', story.id);
     await system.waitForRunEvent(runId, 'protocol_run.plan_ready');
-    await system.waitForOutbox(runId);
+    await system.waitForWriteBack(runId);
     expect((await readItem(system.sandbox, 'userstory', story.id)).status_extra_info.name).toBe('Ready');
 
     // The reconciler's pass (as on its interval) leaves the waiting run waiting, and starts nothing.

@@ -90,7 +90,7 @@ export class IdempotencyRecords {
     private readonly keys: Keys,
   ) {}
 
-  /** Claims the record of a `POST /protocols` in `projectId` with `idempotencyKey` (as the routes scope it). */
+  /** Claims the record of a `POST /runs` in `projectId` with `idempotencyKey` (as the routes scope it). */
   claimStart(projectId: string, idempotencyKey: string, fingerprint: string): Promise<ClaimOutcome> {
     return this.claim(this.keys.startRequest(projectId, idempotencyKey), fingerprint);
   }
