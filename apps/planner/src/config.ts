@@ -9,6 +9,11 @@ export const plannerConfigSchema = z.object({
   ...TaigaClientEnv.shape,
   TUNDRA_PLANNER_PORT: envPort.default(9101),
   TUNDRA_PLANNER_CONCURRENCY: envPositiveInt.default(4),
+  /**
+   * Write-back jobs at once: each waits on Taiga (a PATCH takes about 250 ms on a real server) far more than it
+   * works, so four, the planner's own concurrency, queued comments seconds behind their transitions.
+   */
+  TUNDRA_WRITE_BACK_CONCURRENCY: envPositiveInt.default(16),
   TUNDRA_PLAN_TIMEOUT_MS: envPositiveInt.default(600_000),
   TUNDRA_ENGINE_KILL_GRACE_MS: envPositiveInt.default(10_000),
   ...agentEngineEnv,

@@ -60,3 +60,27 @@ describe('job retries', () => {
     }
   });
 });
+
+describe('worker concurrency', () => {
+  it("is the app's for each queue, unless the queue has its own", async () => {
+    const workers = startWorkers({
+      connection: redis.connect(),
+      prefix: redis.prefix,
+      concurrency: 2,
+      queueConcurrency: { [QueueName.WriteBack]: 16 },
+      logger: pino({ level: 'silent' }),
+      metrics: createJobMetrics(new Registry()),
+      handlers: { reconcile: async () => ({}), 'taiga.write_back': async () => ({}) },
+    });
+    try {
+      const of = (queue: QueueName) =>
+        workers.workers.find((worker) => worker.name === queue)?.opts.concurrency;
+      expect({ reconcile: of(QueueName.Reconcile), writeBack: of(QueueName.WriteBack) }).toEqual({
+        reconcile: 2,
+        writeBack: 16,
+      });
+    } finally {
+      await workers.close();
+    }
+  });
+});

@@ -29,6 +29,8 @@ export interface WorkerHostOptions {
   prefix: string;
   handlers: JobHandlers;
   concurrency: number;
+  /** Per queue, where it differs from `concurrency`. */
+  queueConcurrency?: Partial<Record<QueueName, number>>;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   logger: Logger;
@@ -71,7 +73,7 @@ export function startWorkers(options: WorkerHostOptions): { workers: Worker[]; c
     const worker = new Worker(queue, (job) => handle(options, queue, job), {
       connection: options.connection,
       prefix: queuePrefix(options.prefix),
-      concurrency: options.concurrency,
+      concurrency: options.queueConcurrency?.[queue] ?? options.concurrency,
       ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
       ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
       settings: {

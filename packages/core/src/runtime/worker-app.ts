@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { QueueName } from '../contracts/jobs.js';
 import { EffectDispatcher } from '../flow/effect-dispatcher.js';
 import { createTransitionCounter } from '../flow/flow-metrics.js';
 import { RunCommands } from '../flow/run-commands.js';
@@ -35,6 +36,8 @@ export interface WorkerAppOptions {
   opsPort: number;
   opsHost: string;
   concurrency: number;
+  /** Per queue, where it differs from `concurrency`. */
+  queueConcurrency?: Partial<Record<QueueName, number>>;
   /** BullMQ's job lock and stalled-job check (defaults: 30 s each). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -78,6 +81,7 @@ export async function startWorkerApp(options: WorkerAppOptions): Promise<Running
     prefix: options.prefix,
     handlers: app.handlers,
     concurrency: options.concurrency,
+    ...(options.queueConcurrency ? { queueConcurrency: options.queueConcurrency } : {}),
     ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
     ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
     logger,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { QueueName } from '../contracts/jobs.js';
 import { type AppSettings, runAppMain } from './app-main.js';
 import { redisTarget } from './redis.js';
 import { startWorkerApp, type WorkerDeps, type WorkerHandlers } from './worker-app.js';
@@ -19,6 +20,8 @@ export interface WorkerMainOptions<S extends z.ZodType<WorkerSettings>> {
   env: Record<string, string | undefined>;
   opsPort(config: z.infer<S>): number;
   concurrency(config: z.infer<S>): number;
+  /** Queues whose jobs wait on the network more than they work (the write-back): a concurrency of their own. */
+  queueConcurrency?(config: z.infer<S>): Partial<Record<QueueName, number>>;
   createHandlers(deps: WorkerDeps, config: z.infer<S>): WorkerHandlers | Promise<WorkerHandlers>;
 }
 
@@ -40,6 +43,7 @@ export async function runWorkerMain<S extends z.ZodType<WorkerSettings>>(
         opsPort: options.opsPort(config),
         opsHost: config.TUNDRA_OPS_HOST,
         concurrency: options.concurrency(config),
+        ...(options.queueConcurrency ? { queueConcurrency: options.queueConcurrency(config) } : {}),
         lockDurationMs: config.TUNDRA_JOB_LOCK_MS,
         stalledIntervalMs: config.TUNDRA_STALLED_INTERVAL_MS,
         createHandlers: (deps) => options.createHandlers(deps, config),
