@@ -73,6 +73,8 @@ describe('worker concurrency', () => {
       handlers: { reconcile: async () => ({}), 'taiga.write_back': async () => ({}) },
     });
     try {
+      // Closed only once running: a worker closed while it still connects rejects with nobody to hear it.
+      await Promise.all(workers.workers.map((worker) => worker.waitUntilReady()));
       const of = (queue: QueueName) =>
         workers.workers.find((worker) => worker.name === queue)?.opts.concurrency;
       expect({ reconcile: of(QueueName.Reconcile), writeBack: of(QueueName.WriteBack) }).toEqual({
