@@ -53,6 +53,25 @@ function connectTo(
   });
 }
 
+/**
+ * A Cluster's options for a connection that waits through an outage. While a primary is down and until its replica
+ * is promoted (`cluster-node-timeout`, 15 s by default, plus an election), ioredis retries a command of its slots
+ * every 100 ms (`retryDelayOnFailover`, `retryDelayOnClusterDown`: the refused connection, then `CLUSTERDOWN` once
+ * the Cluster has marked the primary failed), refreshing the slot map each time, and counts each retry against
+ * `maxRedirections`. Its default (16) gives up after about 1.6 s, so a BullMQ worker's or a handler's command failed
+ * in the middle of every failover (`Too many Cluster redirections`) and the step it carried was interrupted. With no
+ * limit, the command waits for the new primary, as `maxRetriesPerRequest: null` waits for one server to come back.
+ */
+const clusterWaitThroughFailover: ClusterOptions = {
+  maxRedirections: Number.POSITIVE_INFINITY,
+  // Reads go to primaries (ioredis's default, kept on purpose): a replica lags, and Tundra reads what it has just
+  // written (a run after its transition, a job after its add).
+  scaleReads: 'master',
+};
+
+/** A fail-fast connection keeps ioredis's bound (about 1.6 s of retries): the API answers 503 meanwhile. */
+const clusterFailFast: ClusterOptions = { scaleReads: 'master' };
+
 export interface RedisConnectionOptions {
   /**
    * Commands fail at once while the connection is down instead of waiting for the reconnect: for request paths
@@ -72,13 +91,17 @@ export function createRedis(
   name: string,
   options: RedisConnectionOptions = {},
 ): RedisClient {
-  const redis = connectTo(target, {
-    connectionName: name,
-    lazyConnect: true,
-    ...(options.failFast
-      ? { maxRetriesPerRequest: 0, enableOfflineQueue: false }
-      : { maxRetriesPerRequest: null }),
-  });
+  const redis = connectTo(
+    target,
+    {
+      connectionName: name,
+      lazyConnect: true,
+      ...(options.failFast
+        ? { maxRetriesPerRequest: 0, enableOfflineQueue: false }
+        : { maxRetriesPerRequest: null }),
+    },
+    options.failFast ? clusterFailFast : clusterWaitThroughFailover,
+  );
   redis.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   logRestores(redis, logger, name);
   return redis;
@@ -188,6 +211,8 @@ export function isRedisUnavailable(error: unknown, connection: RedisClient): boo
     // A Cluster that lost every node, or is (re)discovering its slots with the offline queue off.
     error.name === 'ClusterAllFailedError' ||
     error.message.startsWith("Cluster isn't ready") ||
+    // A Cluster's primary is down and not yet failed over: ioredis retried its slot until `maxRedirections`.
+    error.message.startsWith('Too many Cluster redirections') ||
     error.message === 'Connection is closed.' ||
     error.message.startsWith("Stream isn't writeable")
   );
