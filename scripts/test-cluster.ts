@@ -1,6 +1,7 @@
 // `pnpm test:cluster`: the end-to-end suite, and the integration tests that run every Lua script and every app,
 // against a real Redis Cluster of three primaries on loopback (docs/operations.md#redis-cluster). The test fixture
-// (`createTestRedis`) and every app it starts connect to the Cluster through TUNDRA_REDIS_CLUSTER_NODES.
+// (`createTestRedis`) and every app it starts connect to the Cluster through TUNDRA_REDIS_CLUSTER_NODES. The shared
+// Cluster has no replicas (the files share it, none may kill a node of it); the failover test starts its own.
 import { spawn } from 'node:child_process';
 import { startRedisCluster } from '@tundra/testkit';
 
@@ -16,6 +17,9 @@ const files = [
   'test/e2e/taiga-conversation.test.ts',
   'test/e2e/budget-resume.test.ts',
   'test/e2e/worker-apps-lifecycle.test.ts',
+  // A primary killed while runs are in flight, its replica promoted: on a Cluster of its own (three primaries with a
+  // replica each, started by the test), so that the kills disturb no other file.
+  'test/e2e/cluster-failover.test.ts',
   // The API (put/delete project, the start's idempotency records, step requests' audit events, live tails) and the
   // reporter, which the e2e system does not start; the inbox's recovery claim.
   'apps/api/test/projects.test.ts',

@@ -54,6 +54,12 @@ function connectTo(
 }
 
 /**
+ * Reads go to a Cluster's primaries (ioredis's default, named on purpose): a replica lags, and Tundra reads what it
+ * has just written (a run after its transition, a job after its add).
+ */
+const primariesOnly: Omit<ClusterOptions, 'redisOptions'> = { scaleReads: 'master' };
+
+/**
  * A Cluster's options for a connection that waits through an outage. While a primary is down and until its replica
  * is promoted (`cluster-node-timeout`, 15 s by default, plus an election), ioredis retries a command of its slots
  * every 100 ms (`retryDelayOnFailover`, `retryDelayOnClusterDown`: the refused connection, then `CLUSTERDOWN` once
@@ -61,16 +67,12 @@ function connectTo(
  * `maxRedirections`. Its default (16) gives up after about 1.6 s, so a BullMQ worker's or a handler's command failed
  * in the middle of every failover (`Too many Cluster redirections`) and the step it carried was interrupted. With no
  * limit, the command waits for the new primary, as `maxRetriesPerRequest: null` waits for one server to come back.
+ * A fail-fast connection keeps the default: the API answers 503 after those 1.6 s.
  */
-const clusterWaitThroughFailover: ClusterOptions = {
+const clusterWaitThroughFailover: Omit<ClusterOptions, 'redisOptions'> = {
+  ...primariesOnly,
   maxRedirections: Number.POSITIVE_INFINITY,
-  // Reads go to primaries (ioredis's default, kept on purpose): a replica lags, and Tundra reads what it has just
-  // written (a run after its transition, a job after its add).
-  scaleReads: 'master',
 };
-
-/** A fail-fast connection keeps ioredis's bound (about 1.6 s of retries): the API answers 503 meanwhile. */
-const clusterFailFast: ClusterOptions = { scaleReads: 'master' };
 
 export interface RedisConnectionOptions {
   /**
@@ -100,7 +102,7 @@ export function createRedis(
         ? { maxRetriesPerRequest: 0, enableOfflineQueue: false }
         : { maxRetriesPerRequest: null }),
     },
-    options.failFast ? clusterFailFast : clusterWaitThroughFailover,
+    options.failFast ? primariesOnly : clusterWaitThroughFailover,
   );
   redis.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   logRestores(redis, logger, name);
