@@ -63,7 +63,7 @@ async function stopOnCluster(): Promise<void> {
  * as the defaults are by a failover under Redis's default node timeout (15 s): the jobs in flight lose their locks,
  * BullMQ hands them on as stalled, the steps' leases lapse, and a step may start again; what it did still happens once.
  */
-const lockSettings = [
+const lockSettings: { locks: string; env: Record<string, string>; stepsMayRestart: boolean }[] = [
   { locks: 'the default job locks, which outlast the failover', env: {}, stepsMayRestart: false },
   {
     locks: 'job locks the failover outlasts',
