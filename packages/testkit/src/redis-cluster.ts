@@ -41,8 +41,8 @@ export interface RedisClusterProcess {
   primaryFor(key: string): Promise<RedisClusterNode>;
   /**
    * Resolves once the Cluster is whole again in the eyes of every live node: `cluster_state:ok` with all 16,384
-   * slots served, each slot's primary a live node, and each live replica's link to its primary up (so that it can
-   * take over). After a kill, that is the moment the failover has ended.
+   * slots served, each slot's primary a live node, and every other live node a replica whose link to its primary is
+   * up and whose copy is done (so that it can take over). After a kill, that is the moment the failover has ended.
    */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** SIGTERM to every live node, then removes their directories. */
@@ -187,14 +187,21 @@ async function missing(port: number, alive: ReadonlySet<number>): Promise<string
     const info = String(await redis.call('CLUSTER', 'INFO'));
     if (!info.includes('cluster_state:ok')) return 'cluster_state is not ok';
     if (!info.includes('cluster_slots_ok:16384')) return 'not every slot is served';
+    const serving = new Set<number>();
     for (const shard of await shards(redis)) {
       if (shard.slots.length === 0) continue;
       const primary = shard.nodes.find((node) => node.role === 'master' && node.health === 'online');
       if (!primary || !alive.has(primary.port)) return `slots ${shard.slots[0]} have no live primary`;
+      serving.add(primary.port);
     }
     const replication = String(await redis.info('replication'));
-    if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
-      return 'its link to its primary is down';
+    if (replication.includes('role:master')) {
+      // A killed primary started again comes back as a primary without slots, and only then turns into a replica of
+      // the node that took them over: until it has, and has copied its data, it could not take over in turn.
+      return serving.has(port) ? null : 'a primary without slots, not yet a replica';
+    }
+    if (!replication.includes('master_link_status:up')) return 'its link to its primary is down';
+    if (!replication.includes('master_sync_in_progress:0')) return 'it is still copying its primary';
     return null;
   });
 }
