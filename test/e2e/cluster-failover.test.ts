@@ -7,6 +7,7 @@ import {
   spawnApp,
   startRedisCluster,
 } from '@tundra/testkit';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startSystem, type TundraSystem } from './support/system.js';
 import { assignToBot, createStory } from './support/taiga-board.js';
@@ -141,6 +142,21 @@ function lineCounts(): Record<string, number> {
   return Object.fromEntries(Object.entries(system.apps).map(([name, app]) => [name, app.lines.length]));
 }
 
+/** Printed when a test fails: the apps' logs, and where each queue's jobs stand (a stalled worker leaves them waiting). */
+async function describeFailure(): Promise<void> {
+  const counts = await Promise.all(
+    Object.values(QueueName).map(async (name) => {
+      const queue = new Queue(name, { connection: system.redis.client, prefix: system.redis.queuePrefix });
+      try {
+        return `${name} ${JSON.stringify(await queue.getJobCounts('waiting', 'active', 'delayed', 'failed'))}`;
+      } finally {
+        await queue.close();
+      }
+    }),
+  );
+  console.error([system.describeLogs(), '--- queues', ...counts].join('\n'));
+}
+
 /** A key of BullMQ's `{jobs}` slot, where every queue lives. */
 function jobsKey(): string {
   return `${system.redis.queuePrefix}:${QueueName.Execute}:wait`;
@@ -186,7 +202,7 @@ function unavailableFor(samples: { status: number; at: number; ms: number }[]): 
 
 describe('a Redis Cluster primary fails over', () => {
   it('of a project slot: its runs complete once, and every webhook it acknowledged is processed', async () => {
-    onTestFailed(() => console.error(system.describeLogs()));
+    onTestFailed(describeFailure);
     // The project's keys on the same primary as the ingester's inbox (`{ingest}`): the kill hits both the runs in
     // flight and the webhooks Taiga sends meanwhile.
     const inboxPrimary = await cluster.primaryFor(system.store.keys.ingest.inbox());
@@ -261,7 +277,7 @@ describe('a Redis Cluster primary fails over', () => {
   });
 
   it("of BullMQ's {jobs} slot: the workers resume, and the runs in flight and new ones complete", async () => {
-    onTestFailed(() => console.error(system.describeLogs()));
+    onTestFailed(describeFailure);
     const jobsPrimary = await cluster.primaryFor(jobsKey());
     // The runs' own keys elsewhere: only the queues go through the failover.
     const projectId = await projectOn(jobsPrimary, 'queues', true);
