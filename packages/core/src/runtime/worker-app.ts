@@ -60,7 +60,9 @@ export interface WorkerHandlers {
 export async function startWorkerApp(options: WorkerAppOptions): Promise<RunningService> {
   const { logger, registry } = options;
   const redis = createRedis(options.redis, logger, `${options.app}-store`);
-  const workerConnection = createRedis(options.redis, logger, `${options.app}-workers`);
+  const workerConnection = createRedis(options.redis, logger, `${options.app}-workers`, {
+    bullmqWorkers: true,
+  });
   await Promise.all([redis.connect(), workerConnection.connect()]);
   const probe = await createRedisProbe(options.redis, logger, `${options.app}-readiness`);
   const store = createStateStore({ redis, prefix: options.prefix });
