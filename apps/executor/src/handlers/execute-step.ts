@@ -176,7 +176,8 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   ): Promise<ExecuteStepResult> {
     const attempt = step.attempts + 1;
     const logger = context.logger.child({ attempt });
-    if (!(await leases.acquire(run.id, step.id, config.stepLeaseMs))) {
+    const lease = await leases.acquire(run.id, step.id, config.stepLeaseMs);
+    if (lease === null) {
       // The slot stays: it is the other executor's, whose run this is.
       logger.info('another executor took the step first: duplicate job ignored');
       return { outcome: 'duplicate' };
@@ -225,7 +226,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
         logger.info({ outcome: started.kind }, 'the step could not be started: another attempt won');
         return { outcome: 'not_started', reason: started.kind };
       }
-      const renew = () => renewAndCheck(run.id, step.id, slot, watch, logger);
+      const renew = () => renewAndCheck(run.id, step.id, lease, slot, watch, logger);
       keepAlive = setInterval(() => void renew(), Math.max(100, Math.floor(config.stepLeaseMs / 3)));
       // A cancel that landed between loading the run and starting the step sent its signal before we listened.
       await renew();
@@ -248,7 +249,7 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
     } finally {
       clearInterval(keepAlive);
       watch.dispose();
-      await leases.release(run.id, step.id);
+      await leases.release(run.id, step.id, lease);
       // Released at the end of every step: the run's next step queues for a slot like any other.
       await slots.release(project.id, run.id);
     }
@@ -258,12 +259,13 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
   async function renewAndCheck(
     runId: string,
     stepId: string,
+    lease: string,
     slot: Parameters<ExecutorStore['slots']['acquire']>[0],
     watch: StepWatch,
     logger: Logger,
   ): Promise<void> {
     try {
-      if (!(await leases.renew(runId, stepId, config.stepLeaseMs))) {
+      if (!(await leases.renew(runId, stepId, lease, config.stepLeaseMs))) {
         watch.stop({ kind: StopKind.LeaseLost, message: 'the step lease was lost' });
         return;
       }

@@ -43,16 +43,31 @@ describe('StepLeases', () => {
   it('renew and release only the holder’s own lease', async () => {
     const mine = new StepLeases(redis.client, keys, 'me');
     const theirs = new StepLeases(redis.client, keys, 'them');
-    expect(await mine.acquire('run_l', 'step_l', 60_000)).toBe(true);
-    expect(await theirs.acquire('run_l', 'step_l', 60_000)).toBe(false);
-    expect(await theirs.renew('run_l', 'step_l', 60_000)).toBe(false);
-    await theirs.release('run_l', 'step_l');
+    const lease = await mine.acquire('run_l', 'step_l', 60_000);
+    expect(lease).toMatch(/^me:/);
+    expect(await theirs.acquire('run_l', 'step_l', 60_000)).toBeNull();
+    expect(await theirs.renew('run_l', 'step_l', 'them:0', 60_000)).toBe(false);
+    await theirs.release('run_l', 'step_l', 'them:0');
     expect(await mine.remainingMs('run_l', 'step_l')).toBeGreaterThan(50_000);
     await redis.client.pexpire(keys.stepLease('run_l', 'step_l'), 10);
-    expect(await mine.renew('run_l', 'step_l', 60_000)).toBe(true);
+    expect(await mine.renew('run_l', 'step_l', lease!, 60_000)).toBe(true);
     expect(await redis.client.pttl(keys.stepLease('run_l', 'step_l'))).toBeGreaterThan(10_000);
-    await mine.release('run_l', 'step_l');
+    await mine.release('run_l', 'step_l', lease!);
     expect(await mine.remainingMs('run_l', 'step_l')).toBe(0);
-    expect(await mine.renew('run_l', 'step_l', 60_000)).toBe(false);
+    expect(await mine.renew('run_l', 'step_l', lease!, 60_000)).toBe(false);
+  });
+
+  it('tells two attempts of one executor apart: the lapsed first neither renews nor releases the second’s', async () => {
+    const leases = new StepLeases(redis.client, keys, 'me');
+    const first = await leases.acquire('run_t', 'step_t', 60_000);
+    // A Redis failover outlasted the lease: it lapsed, and the job came back to the same executor.
+    await redis.client.del(keys.stepLease('run_t', 'step_t'));
+    const second = await leases.acquire('run_t', 'step_t', 60_000);
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+    expect(await leases.renew('run_t', 'step_t', first!, 60_000)).toBe(false);
+    await leases.release('run_t', 'step_t', first!);
+    expect(await leases.remainingMs('run_t', 'step_t')).toBeGreaterThan(50_000);
+    expect(await leases.renew('run_t', 'step_t', second!, 60_000)).toBe(true);
   });
 });
