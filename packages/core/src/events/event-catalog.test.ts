@@ -1,44 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ProtocolRun } from '../contracts/protocol-run.js';
-import type { StepRun } from '../contracts/step-run.js';
 import { Effect } from '../machine/machine.js';
 import { protocolRunMachine } from '../machine/protocol-run-machine.js';
 import { stepRunMachine } from '../machine/step-run-machine.js';
+import { sampleEvent, sampleRun, sampleStep } from '../testing/sample-run.fixture.js';
 import { eventCatalog, eventSpec } from './event-catalog.js';
 import { planRunTransition, planStepTransition } from './plan-transition.js';
 import { commentFor } from './run-comments.js';
 
-const at = '2026-01-01T00:00:00.000Z';
-const run: ProtocolRun = {
-  id: 'run_aaaaaaaa',
-  projectId: 'demo',
-  status: 'running',
-  version: 5,
-  taigaItem: { type: 'userstory', id: 1, ref: 42 },
-  title: 'Login page',
-  branch: 'tundra/42-login-page',
-  plan: null,
-  correlationId: 'c',
-  reason: null,
-  createdAt: at,
-  updatedAt: at,
-};
-const step: StepRun = {
-  id: 'step_bbbbbbbb',
-  protocolRunId: run.id,
-  projectId: 'demo',
-  order: 0,
-  title: 'Add form',
-  instructions: '',
-  status: 'completed',
-  version: 3,
-  attempts: 1,
-  taigaTaskId: 10,
-  resultSummary: null,
-  commitSha: null,
-  createdAt: at,
-  updatedAt: at,
-};
+const run = sampleRun();
+const step = sampleStep(0, { title: 'Add form' });
 
 const transitions = [
   ...protocolRunMachine.states.flatMap((state) =>
@@ -54,18 +24,12 @@ describe('the event catalog', () => {
     '%s: comments exactly when it asks for comment_taiga',
     (_, { plan, entityId }) => {
       const comment = commentFor(
-        {
-          id: '1-0',
-          type: plan.type,
-          entityId,
+        sampleEvent(plan.type, entityId, {
           from: plan.from,
           to: plan.to,
-          version: 2,
-          at,
           actor: { kind: 'operator', name: 'ana' },
-          correlationId: 'c',
           payload: { reason: 'a reason' },
-        },
+        }),
         run,
         [step],
       );
@@ -82,18 +46,10 @@ describe('the event catalog', () => {
   it('words the moments that had no comment before: a step that passes QA, is approved or is blocked', () => {
     const text = (type: string) =>
       commentFor(
-        {
-          id: '1-0',
-          type,
-          entityId: step.id,
-          from: null,
-          to: null,
-          version: 2,
-          at,
+        sampleEvent(type, step.id, {
           actor: { kind: 'operator', name: 'ana' },
-          correlationId: 'c',
           payload: { reason: 'the engine hung' },
-        },
+        }),
         run,
         [step],
       )?.text;

@@ -1,52 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { ProtocolRun } from '../contracts/protocol-run.js';
-import type { RunEvent } from '../contracts/run-event.js';
-import type { StepRun } from '../contracts/step-run.js';
+import { sampleEvent, sampleRun, sampleStep } from '../testing/sample-run.fixture.js';
 import { commentFor, commentMarker } from './run-comments.js';
 
-const at = '2026-01-01T00:00:00.000Z';
-const run: ProtocolRun = {
-  id: 'run_aaaaaaaa',
-  projectId: 'demo',
-  status: 'running',
-  version: 5,
-  taigaItem: { type: 'userstory', id: 1, ref: 42 },
-  title: 'Login page',
-  branch: 'tundra/42-login-page',
-  plan: null,
-  correlationId: 'c',
-  reason: null,
-  createdAt: at,
-  updatedAt: at,
-};
-const steps: StepRun[] = ['Add form', 'Add tests'].map((title, order) => ({
-  id: `step_bbbbbbb${order}`,
-  protocolRunId: run.id,
-  projectId: 'demo',
-  order,
-  title,
-  instructions: title,
-  status: 'completed',
-  version: 3,
-  attempts: 1,
-  taigaTaskId: 10 + order,
-  resultSummary: order === 0 ? 'form added' : null,
-  commitSha: order === 0 ? '0123456789abcdef0123' : null,
-  createdAt: at,
-  updatedAt: at,
-}));
-const event = (type: string, entityId: string, payload: Record<string, unknown> = {}): RunEvent => ({
-  id: '1-0',
-  type,
-  entityId,
-  from: null,
-  to: null,
-  version: 2,
-  at,
-  actor: { kind: 'system', name: 't' },
-  correlationId: 'c',
-  payload,
-});
+const run = sampleRun();
+const steps = ['Add form', 'Add tests'].map((title, order) =>
+  sampleStep(order, {
+    title,
+    instructions: title,
+    resultSummary: order === 0 ? 'form added' : null,
+    commitSha: order === 0 ? '0123456789abcdef0123' : null,
+  }),
+);
+const event = (type: string, entityId: string, payload: Record<string, unknown> = {}) =>
+  sampleEvent(type, entityId, { payload });
 
 describe('commentFor', () => {
   it('lists the plan on the story', () => {

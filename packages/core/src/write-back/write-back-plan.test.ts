@@ -1,54 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ProtocolRun } from '../contracts/protocol-run.js';
-import type { RunEvent } from '../contracts/run-event.js';
-import type { StepRun } from '../contracts/step-run.js';
 import { resolveStatusMapping } from '../mapping/status-mapping.js';
+import { sampleEvent, sampleRun, sampleStep } from '../testing/sample-run.fixture.js';
 import { writeBackPlan } from './write-back-plan.js';
 
-const at = '2026-01-01T00:00:00.000Z';
-const run: ProtocolRun = {
-  id: 'run_aaaaaaaa',
-  projectId: 'demo',
-  status: 'running',
-  version: 5,
-  taigaItem: { type: 'userstory', id: 1, ref: 42 },
-  title: 'Login page',
-  branch: 'tundra/42-login-page',
-  plan: null,
-  correlationId: 'c',
-  reason: null,
-  createdAt: at,
-  updatedAt: at,
-};
-const steps: StepRun[] = [0, 1].map((order) => ({
-  id: `step_bbbbbbb${order}`,
-  protocolRunId: run.id,
-  projectId: 'demo',
-  order,
-  title: `step ${order}`,
-  instructions: '',
-  status: order === 0 ? 'needs_qa' : 'pending',
-  version: 3,
-  attempts: 1,
-  taigaTaskId: 10 + order,
-  resultSummary: null,
-  commitSha: null,
-  createdAt: at,
-  updatedAt: at,
-}));
+const run = sampleRun();
+const steps = [0, 1].map((order) =>
+  sampleStep(order, { instructions: '', status: order === 0 ? 'needs_qa' : 'pending' }),
+);
 const mapping = resolveStatusMapping({ preset: 'taiga-default' });
-const event = (id: string, type: string, entityId: string): RunEvent => ({
-  id,
-  type,
-  entityId,
-  from: null,
-  to: null,
-  version: 2,
-  at,
-  actor: { kind: 'system', name: 't' },
-  correlationId: 'c',
-  payload: {},
-});
+const event = (id: string, type: string, entityId: string) => sampleEvent(type, entityId, { id });
 
 describe('writeBackPlan', () => {
   it("puts a step's status and comment on the step's task only, for one PATCH", () => {
