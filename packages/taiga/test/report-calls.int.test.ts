@@ -80,6 +80,33 @@ describe('report calls against the Taiga sandbox', () => {
     ).toEqual(since(stories));
   });
 
+  it("makes the same history from the same seed, and another from another seed (the demo's reports repeat)", async () => {
+    const now = new Date('2026-05-04T08:00:00Z');
+    const read = async (seed: number) => {
+      const { client } = await setup();
+      const history = await sandbox.seedHistory({ seed, now, days: 20 });
+      const project = history.project.id;
+      const stories = await client.listUserStories({ project });
+      const issues = await client.listIssues({ project });
+      const storyHistory = await client.userStoryHistory(stories[0]!.id);
+      await sandbox.stop();
+      return {
+        counts: history.counts,
+        stories: stories.map((s) => [s.subject, s.status, s.created_date, s.finish_date, s.is_blocked]),
+        issues: issues.map((i) => [i.subject, i.severity, i.priority, i.created_date, i.finished_date]),
+        storyHistory: storyHistory.map((entry) => [entry.created_at, entry.diff]),
+      };
+    };
+    const first = await read(5);
+    const again = await read(5);
+    const other = await read(6);
+    // Each read stopped its own sandbox; afterEach stops the file's current one.
+    sandbox = await startTaigaSandbox();
+    expect(first.stories.length).toBeGreaterThan(0);
+    expect(again).toEqual(first);
+    expect(other.stories).not.toEqual(first.stories);
+  });
+
   it('reads an issue history: its changes, newest first, without the creation', async () => {
     const { seed, client, admin } = await setup();
     const statuses = await client.listIssueStatuses(seed.project.id);
