@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ProjectSpec } from '@tundra/core';
 import { createForgeSandbox, type ForgeHandle, type ForgeSandbox } from '@tundra/forge-sandbox';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -209,6 +211,44 @@ describe.each(forges)('delivery by pull request on %s', (name) => {
     expect(said.some((body) => body.startsWith(`Addressed in \`${fixup.commitSha!.slice(0, 12)}\``))).toBe(
       true,
     );
+  });
+
+  it('keeps feedback given while a fix-up step runs for the next round, which takes it once the run is back in review', async () => {
+    onTestFailed(() => console.error(system.describeLogs()));
+    const { repo, seed } = await deliveringProject(name, `${name}-queued`);
+    const story = await createStory(system.sandbox, seed.project.id, 'Add a banner', ['Write the banner']);
+    await assignToBot(system.sandbox, story.id, seed.users.bot.id);
+    const runId = await system.runForStory(`${name}-queued`, story.id);
+    const opened = await system.waitForRunEvent(runId, 'protocol_run.pr_opened');
+    const { pullRequest } = (await system.store.runs.getRun(runId))!;
+
+    // The first round's fix-up step holds (its instructions carry the review's `[hold]`) while alice asks again.
+    handle(name).actAs('alice').comment(repo, pullRequest!.number, '/tundra fix make it blue [hold]');
+    const first = await system.waitForRunEvent(runId, 'protocol_run.fixup_requested');
+    const fixup = (await system.store.runs.listSteps(runId))[1]!;
+    await system.waitForStepLog(runId, fixup.id, 'engine: holding until told to go');
+    const queued = system.apps.planner.waitForLine(
+      (line) => line.msg === 'feedback queued for the next review round' && line.protocolRunId === runId,
+    );
+    handle(name).actAs('alice').comment(repo, pullRequest!.number, '/tundra fix and make it bigger');
+    await handle(name).webhooksSent();
+    await queued;
+    writeFileSync(join(system.engineState, `${fixup.id}.go`), '');
+
+    // Back in review, the next round takes what waited: a second fix-up step for it, and nothing twice.
+    await system.waitForRunEvent(runId, 'protocol_run.fixup_requested', undefined, first);
+    const back = await system.waitForRunEvent(runId, 'protocol_run.pr_opened', undefined, opened);
+    await system.waitForRunEvent(runId, 'protocol_run.pr_opened', undefined, back);
+    const steps = await system.store.runs.listSteps(runId);
+    expect(steps.map((step) => [step.title, step.status])).toEqual([
+      ['Write the banner', 'completed'],
+      ['Fix-up 1: review by @alice', 'completed'],
+      ['Fix-up 2: review by @alice', 'completed'],
+    ]);
+    expect(steps[1]!.instructions).toContain('make it blue');
+    expect(steps[1]!.instructions).not.toContain('make it bigger');
+    expect(steps[2]!.instructions).toContain('make it bigger');
+    expect(steps[2]!.instructions).not.toContain('make it blue');
   });
 
   it('blocks the run past limits.reviewRounds, with the reason in Taiga and on the PR', async () => {

@@ -7,6 +7,8 @@
 #   [slow-once]    like [slow] on its first attempt, then succeeds
 #   [orphan-writer] on its first attempt ignores SIGTERM and writes a new file every 10 ms until it is killed;
 #                  then succeeds
+#   [hold] in the step's instructions (a fix-up step's carry the review's words): prints that it holds, and goes on
+#                  once <state>/<step id>.go exists, so a test can act while the step runs
 #   otherwise      writes steps/<step id>.md and succeeds with a summary
 # Every attempt keeps a copy of its context file as <state>/<step id>.context-<attempt>.md, for the tests to read.
 set -euo pipefail
@@ -51,6 +53,11 @@ case "$title" in
       wait
     fi ;;
 esac
+
+if grep -q '\[hold\]' "$TUNDRA_INSTRUCTIONS_FILE"; then
+  echo "engine: holding until told to go"
+  until [ -e "$state/$TUNDRA_STEP_ID.go" ]; do sleep 0.05; done
+fi
 
 mkdir -p steps
 printf '# %s (attempt %s)\n\n' "$title" "$attempt" > "steps/$TUNDRA_STEP_ID.md"
