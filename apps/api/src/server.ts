@@ -31,7 +31,9 @@ function ingesterReplay(baseUrl: string, adminToken: string) {
     const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/admin/inbox/replay`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ deliveryId }),
+      // `eventId`, the name ingesters before and after its rename to `deliveryId` both take: the API and the
+      // ingester are upgraded one after the other.
+      body: JSON.stringify({ eventId: deliveryId }),
       signal: AbortSignal.timeout(10_000),
     });
     return { status: res.status, body: await res.json().catch(() => null) };

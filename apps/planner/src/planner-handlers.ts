@@ -62,6 +62,7 @@ export async function createPlannerHandlers(
     ...(config.TUNDRA_ENGINE_PRICES ? { prices: config.TUNDRA_ENGINE_PRICES } : {}),
     ledger: store.spend,
     now: () => new Date(),
+    logger,
   };
   const planDeps = {
     store,

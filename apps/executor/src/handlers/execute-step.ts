@@ -248,10 +248,13 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
       }
     } finally {
       clearInterval(keepAlive);
+      // A lost lease went to the step's next attempt (a job handed back, to this executor too), and the run's slot
+      // with it: that attempt's to release, not this one's.
+      const handedOn = watch.reason?.kind === StopKind.LeaseLost;
       watch.dispose();
       await leases.release(run.id, step.id, lease);
       // Released at the end of every step: the run's next step queues for a slot like any other.
-      await slots.release(project.id, run.id);
+      if (!handedOn) await slots.release(project.id, run.id);
     }
   }
 
@@ -338,9 +341,10 @@ export function createExecuteStepHandler(deps: ExecuteStepDeps): JobHandler<'ste
         });
       },
     });
-    // The group is gone once run() resolves: its record goes too.
+    // The group is gone once run() resolves: its record goes too, unless the step's next attempt (which took the
+    // lost lease) may have recorded its own engine under the same step.
     await recorded;
-    await engines.clear(run.id, step.id);
+    if (watch.reason?.kind !== StopKind.LeaseLost) await engines.clear(run.id, step.id);
     await sink.flush();
     logger.info(
       {

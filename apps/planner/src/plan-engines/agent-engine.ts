@@ -1,6 +1,7 @@
 import { type PlannedStep, type PriceTable, spendDay } from '@tundra/core';
 import type { SpendLedger } from '@tundra/core/server';
 import type { EngineAccount, EngineRunner } from '@tundra/engine';
+import type { Logger } from 'pino';
 import { parsePlanOutput } from './command-engine.js';
 import { type PlanEngine, PlanFailedError, type PlanRequest } from './plan-engine.js';
 import { inPlanningDir } from './planning-dir.js';
@@ -18,6 +19,7 @@ export interface AgentPlanEngineOptions {
   /** Where planning's spend is charged: the run's and the project's day totals, which the budgets read. */
   ledger: Pick<SpendLedger, 'charge'>;
   now: () => Date;
+  logger: Logger;
 }
 
 /** The ledger's name for planning among a run's steps: step ids all start with `step_`. */
@@ -88,7 +90,10 @@ export function createAgentPlanEngine(options: AgentPlanEngineOptions): PlanEngi
         }),
       );
       // Planning spends as steps do, whether or not a plan comes of it: the run's and the day's budgets count it.
-      await chargePlanning(options, project.id, run.id, result.account);
+      // A charge that fails (Redis unreachable) is logged, not the plan's failure: planning again would pay twice.
+      await chargePlanning(options, project.id, run.id, result.account).catch((error: unknown) =>
+        options.logger.warn({ err: error, protocolRunId: run.id }, "could not charge planning's spend"),
+      );
       if (result.outcome !== 'succeeded') {
         throw new PlanFailedError(
           `${tool} could not plan: ${result.reason ?? result.outcome}: ${result.tail.slice(-5).join(' | ')}`,

@@ -18,10 +18,13 @@ interface ReplayOptions {
   ingesterUrl?: string;
 }
 
+/** An ingester before the rename answers the old names only (`eventId`, `replayEventId`). */
 interface ReplayedEntry {
-  deliveryId: string;
+  deliveryId?: string;
+  eventId: string;
   outcome: string;
   replayDeliveryId?: string;
+  replayEventId?: string;
   jobs?: string[];
   reason?: string;
 }
@@ -37,7 +40,8 @@ function replayBody(options: ReplayOptions): Record<string, unknown> {
   if (options.item && !options.project) throw usageError('--item needs --project');
   return Object.fromEntries(
     Object.entries({
-      deliveryId: delivery,
+      // The old name, which ingesters before and after the rename both take (one name per release to come).
+      eventId: delivery,
       project: options.item ? options.project : undefined,
       item: options.item,
       from: options.from,
@@ -79,9 +83,9 @@ export function registerInbox(program: Command, io: Io, env: Record<string, stri
           out.table(
             ['DELIVERY', 'OUTCOME', 'REPLAY DELIVERY', 'JOBS'],
             result.replayed.map((r) => [
-              r.deliveryId,
+              r.deliveryId ?? r.eventId,
               r.outcome,
-              r.replayDeliveryId ?? '-',
+              r.replayDeliveryId ?? r.replayEventId ?? '-',
               (r.jobs ?? []).join(', ') || r.reason || '-',
             ]),
           );
