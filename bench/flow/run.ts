@@ -13,7 +13,7 @@
 // Real Redis, the Taiga sandbox over HTTP (as slow as taiga-back 6.10.0 unless BENCH_TAIGA_LATENCY=0), the planner,
 // executor and QA apps as processes, real git.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,46 @@ async function bareStepsPerSecond(
     }),
   );
   return steps / ((performance.now() - start) / 1000);
+}
+
+/**
+ * CPU seconds a process used, its own and its waited-for children's (git, engines, supervisors), from
+ * /proc/<pid>/stat (Linux; clock ticks of 1/100 s).
+ */
+function processCpuSeconds(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime: fields 14–17 of the line, 12–15 after the command name and state.
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100;
+}
+
+/** Redis's own CPU seconds (INFO cpu): the server is shared, so read it on an otherwise idle machine. */
+async function redisCpuSeconds(redis: TestRedis): Promise<number> {
+  const info = await redis.client.info('cpu');
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return value('used_cpu_sys') + value('used_cpu_user');
+}
+
+/** Where the CPU of a scenario went: each app, Redis, and this process (the bench and the Taiga sandbox). */
+async function cpuSnapshot(redis: TestRedis, apps: Record<string, number>): Promise<Record<string, number>> {
+  const snapshot: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(apps)) snapshot[name] = processCpuSeconds(pid);
+  snapshot.redis = await redisCpuSeconds(redis);
+  snapshot['bench and sandbox'] = processCpuSeconds('self');
+  return snapshot;
+}
+
+/** CPU milliseconds per step, by process, between two snapshots. */
+function cpuMsPerStep(before: Record<string, number>, after: Record<string, number>, steps: number) {
+  const per = Object.fromEntries(
+    Object.keys(before).map((name) => [name, +(((after[name]! - before[name]!) * 1000) / steps).toFixed(1)]),
+  );
+  return {
+    ...per,
+    total: +Object.values(per)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(1),
+  };
 }
 
 const quantile = (values: number[], q: number) => {
@@ -318,8 +358,13 @@ try {
   const lone = await scenario(bench, 'lone', 1, loneSteps);
   if (trace) await printStepTimeline(store, apps);
   const loneBareMs = barePerStepMs(dir, origin, 30);
+  const pids = Object.fromEntries(apps.map((app, i) => [['planner', 'executor', 'qa'][i]!, app.child.pid!]));
+  const cpuBefore = await cpuSnapshot(redis, pids);
   const concurrent = await scenario(bench, 'concurrent', runs, stepsPerRun);
+  const cpuAfter = await cpuSnapshot(redis, pids);
+  const bareCpuBefore = await cpuSnapshot(redis, {});
   const bareStepsPerS = await bareStepsPerSecond(dir, origin, runs * stepsPerRun, concurrency);
+  const bareCpuAfter = await cpuSnapshot(redis, {});
   const crowdedStart = performance.now();
   if (waitingRuns > 0) await createWaitingRuns(store, 'bench', waitingRuns, 3);
   const fillSeconds = (performance.now() - crowdedStart) / 1000;
@@ -336,6 +381,10 @@ try {
       ...concurrent,
       bareStepsPerSecond: +bareStepsPerS.toFixed(2),
       shareOfBare: +(concurrent.stepsPerSecond / bareStepsPerS).toFixed(2),
+      // The CPU each step cost, by process (an app's includes the git and engine processes it ran), against the
+      // bare loop's (its git processes, and this process spawning them); Redis is the one shared server.
+      cpuMsPerStep: cpuMsPerStep(cpuBefore, cpuAfter, runs * stepsPerRun),
+      bareCpuMsPerStep: cpuMsPerStep(bareCpuBefore, bareCpuAfter, runs * stepsPerRun),
     },
     ...(crowded && {
       crowded: {
