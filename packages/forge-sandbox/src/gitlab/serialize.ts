@@ -265,6 +265,8 @@ export function gitlabPipeline(view: GitlabView, repo: RepoRecord, run: CiRunRec
 
 export function gitlabJob(view: GitlabView, repo: RepoRecord, run: CiRunRecord, job: CiJobRecord) {
   const owner = view.store.ensureUser(repo.owner);
+  // A job names its pipeline as GitLab's job API does: the pipeline's fields but its name.
+  const { name: _name, ...pipeline } = gitlabPipeline(view, repo, run);
   const duration =
     job.startedAt && job.completedAt
       ? (Date.parse(job.completedAt) - Date.parse(job.startedAt)) / 1000
@@ -300,18 +302,7 @@ export function gitlabJob(view: GitlabView, repo: RepoRecord, run: CiRunRecord, 
       committed_date: restTime(run.createdAt),
       web_url: `${view.web}/${repo.fullName}/-/commit/${run.sha}`,
     },
-    pipeline: {
-      id: run.id,
-      iid: run.number,
-      project_id: repo.id,
-      sha: run.sha,
-      ref: run.branch,
-      status: pipelineStatus(run),
-      source: 'push',
-      created_at: restTime(run.createdAt),
-      updated_at: restTime(run.updatedAt),
-      web_url: `${view.web}/${repo.fullName}/-/pipelines/${run.id}`,
-    },
+    pipeline,
     web_url: `${view.web}/${repo.fullName}/-/jobs/${job.id}`,
     project: { ci_job_token_scope_enabled: false },
     artifacts: [],
