@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { freeClusterPort } from './free-port.js';
 import { type RedisProcess, startRedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -94,7 +95,11 @@ export async function startRedisCluster(
     }));
   try {
     for (let i = 0; i < primaries * (1 + replicas); i++) {
-      const server = await startRedisServer({ dir: join(root, `node-${i}`), args: nodeArgs });
+      const server = await startRedisServer({
+        dir: join(root, `node-${i}`),
+        port: await freeClusterPort(),
+        args: nodeArgs,
+      });
       servers.push(server);
       alive.add(server.port);
     }

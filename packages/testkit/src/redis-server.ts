@@ -51,10 +51,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       ...(options.appendfsync ? ['--appendfsync', options.appendfsync] : []),
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Redis logs to stdout: its last lines say why it would not start (a port, a config file).
+  let lastLog = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    lastLog = (lastLog + chunk.toString()).slice(-600);
+  });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`redis-server exited early with code ${code}`))),
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server exited early with code ${code}: ${lastLog.trim().split('\n').at(-1)}`)),
+    ),
   );
   exited.catch(() => undefined);
   child.once('error', () => undefined);
